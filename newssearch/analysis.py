@@ -1,0 +1,168 @@
+"""The French analysis chain, one for index and query time. Whoosh analysis API only.
+
+``french_analyzer()`` = ``FrenchTokenizer() | FrenchFilter()``:
+
+- the tokenizer splits on whitespace and punctuation (hyphens too: ``États-Unis`` is two
+  words at adjacent positions) but keeps apostrophes inside a word, so that the filter can
+  remove elisions (``l'``, ``qu’``, ``jusqu'``...) and keep ``aujourd'hui`` whole;
+- the filter lowercases, expands the ligatures œ/æ, folds accents (unidecode), drops French
+  stop words *without renumbering positions* (so phrase queries stay exact), and stems with
+  the French Snowball stemmer (PyStemmer, the C implementation). The result for each
+  distinct word is cached, so each word of an archive is analysed once per process.
+
+Both classes are pickled into the index schema by Whoosh: keep them at this import path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import Stemmer
+from unidecode import unidecode
+from whoosh.analysis import CompositeAnalyzer, Filter, Token, Tokenizer
+
+# A word: letters/digits, possibly joined by apostrophes (l'Ukraine, aujourd'hui).
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=[^\W_])", re.IGNORECASE)
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "’": "'"})
+
+# French stop words (the Snowball list, plus common elided forms), written with accents;
+# they are folded below exactly like the text is. Deliberately not Whoosh's list, which
+# also removes English words such as "us", "an", "on", "may".
+_FRENCH_STOP_WORDS = """
+au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même
+mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton
+tu un une vos votre vous c d j l à m n s t y été étée étées étés étant étante étants étantes suis
+es est sommes êtes sont serai seras sera serons serez seront serais serait serions seriez
+seraient étais était étions étiez étaient fus fut fûmes fûtes furent sois soit soyons soyez
+soient fusse fusses fût fussions fussiez fussent ayant ayante ayantes ayants eu eue eues eus ai
+as avons avez ont aurai auras aura aurons aurez auront aurais aurait aurions auriez auraient
+avais avait avions aviez avaient eut eûmes eûtes eurent aie aies ait ayons ayez aient eusse
+eusses eût eussions eussiez eussent ceci cela celà cet cette ici ils les leurs quel quels quelle
+quelles sans soi
+"""
+
+
+def fold(word: str) -> str:
+    """Lowercase, expand œ/æ, fold accents to ASCII, normalise the apostrophe."""
+    lowered = word.lower().translate(_LIGATURES)
+    return lowered if lowered.isascii() else unidecode(lowered)
+
+
+FRENCH_STOP_WORDS: frozenset[str] = frozenset(fold(w) for w in _FRENCH_STOP_WORDS.split())
+
+
+class FrenchTokenizer(Tokenizer):
+    """Words of letters and digits; apostrophes inside a word are kept for FrenchFilter."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        for pos, match in enumerate(_WORD.finditer(value), start=start_pos):
+            t.text = match.group()
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = t.text
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            yield t
+
+
+class FrenchFilter(Filter):
+    """Elision, case, ligatures, accents, stop words (positions kept), Snowball stemming."""
+
+    def __init__(self, stoplist: frozenset[str] = FRENCH_STOP_WORDS, cache_size: int = 500_000) -> None:
+        self.stoplist = stoplist
+        self.cache_size = cache_size
+        self._cache: dict[str, str] = {}
+        self._stemmer: Any = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FrenchFilter) and other.stoplist == self.stoplist
+
+    def __hash__(self) -> int:
+        return hash(self.stoplist)
+
+    # The cache and the C stemmer are rebuilt after unpickling, never stored in the schema.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"stoplist": self.stoplist, "cache_size": self.cache_size}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    def term(self, word: str) -> str:
+        """The indexed form of one word ('' for a stop word or an elision alone)."""
+        found = self._cache.get(word)
+        if found is None:
+            found = self._analyse(word)
+            if len(self._cache) >= self.cache_size:
+                self._cache.clear()
+            self._cache[word] = found
+        return found
+
+    def _analyse(self, word: str) -> str:
+        folded = fold(_ELISION.sub("", word))
+        if folded in self.stoplist:
+            return ""
+        if self._stemmer is None:
+            self._stemmer = Stemmer.Stemmer("french")
+        return str(self._stemmer.stemWord(folded))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        cache = self._cache
+        for t in tokens:
+            word = t.text
+            found = cache.get(word)
+            if found is None:
+                found = self.term(word)
+            if not found:
+                if t.removestops:
+                    continue
+                found = fold(word)
+            if t.chars and found is not word:
+                elided = _ELISION.match(word)
+                if elided:
+                    t.startchar += elided.end()
+            t.text = found
+            yield t
+
+
+def french_analyzer() -> CompositeAnalyzer:
+    """The one analysis chain used for indexing and for queries."""
+    return FrenchTokenizer() | FrenchFilter()
+
+
+def analyse(text: str) -> list[str]:
+    """The indexed terms of ``text``, in order (stop words left out). For tests and tools."""
+    return [t.text for t in _shared_analyzer()(text)]
+
+
+_ANALYZER: list[CompositeAnalyzer] = []
+
+
+def _shared_analyzer() -> CompositeAnalyzer:
+    if not _ANALYZER:
+        _ANALYZER.append(french_analyzer())
+    return _ANALYZER[0]

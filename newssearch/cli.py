@@ -1,0 +1,163 @@
+"""The command line: a thin click shell over the API. One funnel turns errors into messages
+and exit codes. Heavy modules (Whoosh, rich) are imported inside the commands, so that
+``newssearch --help`` starts fast."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .config import DEFAULT_INDEX_DIR, DEFAULT_LIMIT, MAX_FILE_BYTES
+from .errors import IndexNotFoundError, NewsSearchError, QueryError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ExitStatus(IntEnum):
+    """Exit codes of every command (documented in the README)."""
+
+    OK = 0
+    ERROR = 1  # the command failed: no index, locked, unwritable, bad file with --strict...
+    USAGE = 2  # bad command line or malformed query
+    SKIPPED = 3  # `index` finished, but some files or records were skipped (listed on stderr)
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class NewsSearchGroup(click.Group):
+    """The error funnel (httpie's raw_main, as a click Group)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QueryError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise click.UsageError(str(exc), ctx) from None
+        except NewsSearchError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(ExitStatus.INTERRUPTED)
+
+
+def index_option(func: F) -> F:
+    """``--index PATH``, else $NEWSSEARCH_INDEX, else ``index/``."""
+    return click.option("--index", "-i", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+                        envvar="NEWSSEARCH_INDEX", default=DEFAULT_INDEX_DIR, show_default=True,
+                        show_envvar=True, help="Index folder.")(func)
+
+
+@click.group(cls=NewsSearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newssearch")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Full-text search for French news archives."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@click.option("--prune", is_flag=True, help="Remove the articles of indexed files that no longer exist.")
+@click.option("--strict", is_flag=True, help="Stop at the first unreadable file instead of skipping it.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+              help="Wait this long for another indexing run to finish.")
+@click.option("--max-size", type=click.IntRange(min=1), default=MAX_FILE_BYTES, show_default=True,
+              metavar="BYTES", help="Skip files larger than this.")
+def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict: bool, wait: float,
+                  max_size: int) -> None:
+    """Index news files and folders (recursively): seed-format .txt, .json, .jsonl.
+
+    Run it again to add new files and re-index changed ones; unchanged files are skipped.
+    """
+    from . import render
+    from .api import NewsIndex
+
+    ix = NewsIndex(index_dir)
+    with render.progress_bar("Indexing") as progress:
+        report = ix.add(paths, prune=prune, strict=strict, progress=progress, max_bytes=max_size, wait=wait)
+    for skipped in report.skipped:
+        click.echo(f"skipped: {skipped}", err=True)
+    click.echo(render.report_line(report))
+    if report.skipped:
+        sys.exit(ExitStatus.SKIPPED)
+
+
+@cli.command("query")
+@click.argument("words", nargs=-1, required=True)
+@index_option
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Only articles published on or before DATE (YYYY-MM-DD).")
+@click.option("--source", metavar="NAME", help="Only articles from this source (exact name, any case).")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--limit", "-n", type=click.IntRange(1, 10_000), default=DEFAULT_LIMIT, show_default=True,
+              help="Hits per page.")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--all-words", "mode", flag_value="all", help="Require every word (no partial fallback).")
+@click.option("--any-word", "mode", flag_value="any", help="Any word may match; more matches rank higher.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit, for tools.")
+def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, until: str | None,
+                  source: str | None, sort: str, limit: int, page: int, mode: str | None, as_json: bool) -> None:
+    """Search the index. Words are all required unless no article has them all.
+
+    Syntax: OR, NOT, "exact phrase", prefix*, title:word, source:word,
+    date:>2023-01-01.
+    """
+    from .api import NewsIndex
+
+    text = " ".join(words)
+    try:
+        ix = NewsIndex.open(index_dir)
+    except IndexNotFoundError as exc:
+        raise IndexNotFoundError(exc.path, _create_hint(index_dir)) from None
+    with ix:
+        results = ix.query(text, limit=limit, page=page, since=since, until=until, source=source,
+                           sort=sort, mode=mode or "auto")  # type: ignore[arg-type]
+    if not results.hits:
+        more = f" on page {page}" if page > 1 and results.total else ""
+        click.echo(f"No results for {text!r}{more}.", err=True)
+        return
+    if results.partial:
+        click.echo("No article contains all the words; showing articles with some of them.", err=True)
+    if as_json:
+        for hit in results.hits:
+            click.echo(json.dumps(hit_to_json(hit), ensure_ascii=False))
+        return
+    from . import render
+
+    render.print_results(results, page=page, limit=limit)
+
+
+def _create_hint(index_dir: Path) -> str:
+    if Path(index_dir) == DEFAULT_INDEX_DIR:
+        return "Create it with: newssearch index seeds/"
+    return f"Create it with: newssearch index --index '{index_dir}' seeds/"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def hit_to_json(hit: Any) -> dict[str, Any]:
+    """Every field of a Hit as JSON-ready data (dates ISO 8601, spans as [start, end])."""
+    return {
+        "rank": hit.rank, "id": hit.id, "score": round(hit.score, 4), "title": hit.title,
+        "title_spans": [list(s) for s in hit.title_spans], "published": _iso(hit.published),
+        "modified": _iso(hit.modified), "source": hit.source, "url": hit.url, "path": hit.path,
+        "snippets": [{"text": s.text, "spans": [list(span) for span in s.spans]} for s in hit.snippets],
+    }
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="newssearch")

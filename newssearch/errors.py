@@ -1,0 +1,73 @@
+"""Exceptions raised by newssearch; the CLI catches only NewsSearchError.
+
+Messages are written for a person: what went wrong, where, and what to do next.
+The data stays on attributes so API callers can branch on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class NewsSearchError(Exception):
+    """Base class of every error newssearch raises on purpose."""
+
+
+class IndexNotFoundError(NewsSearchError):
+    """No newssearch index at ``path``."""
+
+    def __init__(self, path: Path | str, hint: str | None = None) -> None:
+        self.path = Path(path)
+        message = f"No index in '{self.path}'."
+        message += f" {hint}" if hint else " Run: newssearch index seeds/"
+        super().__init__(message)
+
+
+class IndexVersionError(NewsSearchError):
+    """The index was written by another, incompatible format version."""
+
+    def __init__(self, path: Path | str, found: object, expected: int) -> None:
+        self.path = Path(path)
+        self.found = found
+        self.expected = expected
+        super().__init__(
+            f"The index in '{self.path}' has format version {found}, this newssearch reads "
+            f"version {expected}. Rebuild it: newssearch index --rebuild --index '{self.path}' PATH..."
+        )
+
+
+class IndexLockedError(NewsSearchError):
+    """Another process is writing to the index."""
+
+    def __init__(self, path: Path | str, pid: int | None = None) -> None:
+        self.path = Path(path)
+        self.pid = pid
+        who = f"process {pid}" if pid else "another process"
+        super().__init__(
+            f"The index in '{self.path}' is being updated by {who}. "
+            "Try again when it has finished, or pass --wait."
+        )
+
+
+class IndexWriteError(NewsSearchError):
+    """The index could not be written (read-only folder, disk full...)."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"Cannot write the index in '{self.path}': {reason}. The index was left as it was.")
+
+
+class DocumentError(NewsSearchError):
+    """One article (file or record) could not be read."""
+
+    def __init__(self, path: Path | str, reason: str, line: int | None = None) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        self.line = line
+        where = f"{self.path}:{line}" if line is not None else str(self.path)
+        super().__init__(f"{where}: {reason}")
+
+
+class QueryError(NewsSearchError):
+    """The query string or a filter is malformed (empty, bad syntax, unknown field)."""

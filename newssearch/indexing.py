@@ -1,0 +1,302 @@
+"""Create and open index folders, and bring them up to date with the files on disk.
+
+An index folder holds the Whoosh segments plus two small JSON files of ours:
+``newssearch.json`` (format version, dates) and ``files.json`` (the manifest: for each
+indexed file its mtime, size, content hash and article count). The manifest makes
+re-indexing incremental: unchanged files are recognised by mtime+size, then by hash,
+without opening the Whoosh index. It is written (atomically) only after the Whoosh
+commit it describes, so a crash can at worst make the next run redo some work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh.index import FileIndex, LockError
+
+from .config import COMMIT_EVERY, INDEX_FORMAT_VERSION, MAX_FILE_BYTES, WRITER_LIMIT_MB
+from .documents import Article, Skipped, iter_files, parse_bytes, read_bytes
+from .errors import DocumentError, IndexLockedError, IndexNotFoundError, IndexVersionError, IndexWriteError
+from .schema import (BODY, HASH, ID_FIELD, MODIFIED, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
+                     build_schema, source_key)
+
+META_FILE = "newssearch.json"
+MANIFEST_FILE = "files.json"
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did. Counts are files; ``articles`` counts articles written."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    articles: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+@dataclass(frozen=True)
+class FileState:
+    mtime_ns: int
+    size: int
+    sha256: str
+    articles: int
+
+
+# ---------------------------------------------------------------- folders
+
+
+def is_index(folder: Path) -> bool:
+    return (folder / META_FILE).is_file()
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexNotFoundError(folder, f"Its {META_FILE} is unreadable ({exc}).") from exc
+    if not isinstance(meta, dict) or meta.get("format") != INDEX_FORMAT_VERSION:
+        found = meta.get("format", "unknown") if isinstance(meta, dict) else "unknown"
+        raise IndexVersionError(folder, found, INDEX_FORMAT_VERSION)
+    return meta
+
+
+def open_index(folder: Path) -> FileIndex:
+    """Open an existing newssearch index; IndexNotFoundError / IndexVersionError otherwise."""
+    if not is_index(folder):
+        raise IndexNotFoundError(folder, f"Run: newssearch index --index '{folder}' seeds/")
+    read_meta(folder)
+    try:
+        return windex.open_dir(str(folder))
+    except (windex.EmptyIndexError, OSError, ValueError) as exc:
+        raise IndexNotFoundError(folder, f"The Whoosh files are missing or damaged ({exc}).") from exc
+
+
+def create_index(folder: Path) -> FileIndex:
+    """Create an empty index in ``folder``, which must be absent or empty (hidden files aside)."""
+    if folder.exists() and any(not p.name.startswith(".") for p in folder.iterdir()):
+        raise IndexWriteError(folder, "the folder exists, is not empty and is not a newssearch index")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ix = windex.create_in(str(folder), build_schema())
+        _write_json(folder / META_FILE, {"format": INDEX_FORMAT_VERSION,
+                                         "created": _now(), "updated": _now()})
+        _write_json(folder / MANIFEST_FILE, {})
+    except OSError as exc:
+        raise IndexWriteError(folder, exc.strerror or str(exc)) from exc
+    return ix
+
+
+def open_or_create(folder: Path) -> FileIndex:
+    return open_index(folder) if is_index(folder) else create_index(folder)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _write_json(path: Path, data: object) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_manifest(folder: Path) -> dict[str, FileState]:
+    try:
+        raw = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {path: FileState(*entry) for path, entry in raw.items()}
+
+
+def save_manifest(folder: Path, manifest: dict[str, FileState]) -> None:
+    _write_json(folder / MANIFEST_FILE, {p: [s.mtime_ns, s.size, s.sha256, s.articles]
+                                         for p, s in sorted(manifest.items())})
+    meta = read_meta(folder)
+    meta["updated"] = _now()
+    _write_json(folder / META_FILE, meta)
+
+
+# ---------------------------------------------------------------- documents
+
+
+def _naive_utc(when: datetime | None) -> datetime | None:
+    return when.astimezone(timezone.utc).replace(tzinfo=None) if when else None
+
+
+def article_fields(article: Article) -> dict[str, Any]:
+    """The Whoosh document for one article (dates stored as naive UTC, as Whoosh wants)."""
+    doc: dict[str, Any] = {ID_FIELD: article.id, PATH: article.path, TITLE: article.title,
+                           BODY: article.body, HASH: article.content_hash}
+    if article.source:
+        doc[SOURCE] = article.source
+        doc[SOURCE_KEY] = source_key(article.source)
+    if article.url:
+        doc[URL] = article.url
+    if article.published:
+        doc[PUBLISHED] = _naive_utc(article.published)
+    if article.modified:
+        doc[MODIFIED] = article.modified.isoformat()
+    return doc
+
+
+# ---------------------------------------------------------------- updating
+
+
+class _Batch:
+    """A Whoosh writer opened lazily and committed every ``every`` articles."""
+
+    def __init__(self, ix: FileIndex, folder: Path, manifest: dict[str, FileState], every: int,
+                 wait: float) -> None:
+        self.ix, self.folder, self.manifest, self.every, self.wait = ix, folder, manifest, every, wait
+        self.writer: Any = None
+        self.pending = 0
+
+    def get(self) -> Any:
+        if self.writer is None:
+            try:
+                self.writer = self.ix.writer(limitmb=WRITER_LIMIT_MB, timeout=self.wait, delay=0.25)
+            except LockError as exc:
+                raise IndexLockedError(self.folder, _lock_owner(self.folder)) from exc
+            _write_owner(self.folder)
+        return self.writer
+
+    def count(self, n: int) -> None:
+        self.pending += n
+        if self.pending >= self.every:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.writer is None:
+            save_manifest(self.folder, self.manifest)
+            return
+        try:
+            self.writer.commit()
+        except OSError as exc:
+            self.writer = None
+            raise IndexWriteError(self.folder, exc.strerror or str(exc)) from exc
+        self.writer = None
+        self.pending = 0
+        save_manifest(self.folder, self.manifest)
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
+
+
+def _owner_file(folder: Path) -> Path:
+    return folder / "writer.pid"
+
+
+def _write_owner(folder: Path) -> None:
+    try:
+        _owner_file(folder).write_text(str(os.getpid()), encoding="ascii")
+    except OSError:
+        pass
+
+
+def _lock_owner(folder: Path) -> int | None:
+    try:
+        return int(_owner_file(folder).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def update_index(folder: Path, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
+                 progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES,
+                 commit_every: int = COMMIT_EVERY, wait: float = 0.0) -> IndexReport:
+    """Add new files, re-index changed ones, skip unchanged ones, and with ``prune`` drop the
+    articles of indexed files that no longer exist. Unreadable files are listed in
+    ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay."""
+    started = time.perf_counter()
+    ix = open_or_create(folder)
+    manifest = load_manifest(folder)
+    report = IndexReport()
+    files: list[Path] = []
+    seen: set[str] = set()
+    for path, reason in iter_files(paths):
+        if reason is not None:
+            _skip(report, Skipped(str(path), reason), strict)
+            continue
+        key = os.path.abspath(path)
+        if key not in seen:
+            seen.add(key)
+            files.append(Path(key))
+    batch = _Batch(ix, folder, manifest, commit_every, wait)
+    try:
+        for done, path in enumerate(files, start=1):
+            _update_file(batch, path, report, strict, max_bytes)
+            if progress:
+                progress(done, len(files))
+        if prune:
+            for key in [k for k in manifest if k not in seen and not os.path.exists(k)]:
+                batch.get().delete_by_term(PATH, key)
+                del manifest[key]
+                report.removed += 1
+        batch.commit()
+    except BaseException:
+        batch.cancel()
+        raise
+    finally:
+        ix.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _skip(report: IndexReport, skipped: Skipped, strict: bool) -> None:
+    if strict:
+        raise DocumentError(skipped.path, skipped.reason, skipped.line)
+    report.skipped.append(skipped)
+
+
+def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, max_bytes: int) -> None:
+    key = str(path)
+    old = batch.manifest.get(key)
+    try:
+        st = path.stat()
+        if old and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
+            report.unchanged += 1
+            return
+        raw = read_bytes(path, max_bytes=max_bytes)
+        digest = hashlib.sha256(raw).hexdigest()
+        if old and old.sha256 == digest:
+            batch.manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, old.articles)
+            report.unchanged += 1
+            return
+        parsed = parse_bytes(path, raw)
+    except DocumentError as exc:
+        _skip(report, Skipped(str(exc.path), exc.reason, exc.line), strict)
+        return
+    except OSError as exc:
+        _skip(report, Skipped(key, (exc.strerror or str(exc)).lower()), strict)
+        return
+    for skipped in parsed.skipped:
+        _skip(report, skipped, strict)
+    writer = batch.get()
+    if old:
+        writer.delete_by_term(PATH, key)
+        report.updated += 1
+    else:
+        report.added += 1
+    for article in parsed.articles:
+        writer.add_document(**article_fields(article))
+    report.articles += len(parsed.articles)
+    batch.manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, len(parsed.articles))
+    batch.count(len(parsed.articles))

@@ -1,0 +1,227 @@
+"""Query parsing: Whoosh syntax, read through the French chain, with French-safe defaults.
+
+What differs from a stock Whoosh ``MultifieldParser``:
+- malformed input (unbalanced quotes or parentheses, an unknown ``field:``) is an error,
+  not silently "repaired" into a different query;
+- ``?`` is punctuation (French questions end with one), ``*`` is the only wildcard;
+  ``'`` is an apostrophe, never a quote;
+- phrases keep the position gaps that stop words leave: ``"envoi de chars"`` matches
+  "envoi de chars" but not "envoi chars", and ``États-Unis`` is the phrase "etat unis";
+- ``date:``/``published:`` ranges accept ``<``, ``>`` and natural forms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.qparser import (
+    AndGroup,
+    FieldAliasPlugin,
+    GtLtPlugin,
+    MultifieldPlugin,
+    OrGroup,
+    PhrasePlugin,
+    QueryParser,
+    SingleQuotePlugin,
+    WildcardPlugin,
+)
+from whoosh.query.spans import SpanNear
+from whoosh.fields import Schema
+
+from .config import BODY_BOOST, MAX_QUERY_CHARS, TITLE_BOOST
+from .errors import QueryError
+from .schema import BODY, PUBLISHED, QUERY_FIELDS, TITLE
+
+_FIELD_SYNTAX = re.compile(r"(?<![\w\"])([^\W\d_][\w]*):(?=\S)")
+_COLON_AS_PUNCTUATION = re.compile(r"(\w):(?=\s|$)")
+_MINUS_AS_NOT = re.compile(r"(^|[\s(])-(?=[\w\"(])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class GappedPhrase(wq.Phrase):
+    """A phrase whose words sit at given relative positions (stop words leave gaps)."""
+
+    def __init__(self, fieldname: str, words: list[str], positions: list[int] | None = None,
+                 slop: int = 1, boost: float = 1.0, char_ranges: Any = None) -> None:
+        super().__init__(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
+        self.positions = positions or list(range(len(words)))
+
+    def _gaps(self) -> list[int]:
+        return [b - a for a, b in zip(self.positions, self.positions[1:])]
+
+    def normalize(self) -> wq.Query:
+        if len(self.words) == 1:
+            return wq.Term(self.fieldname, self.words[0], boost=self.boost)
+        return self
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        gaps = self._gaps()
+        if self.slop != 1 or all(g == 1 for g in gaps):
+            return super().matcher(searcher, context)
+        reader = searcher.reader()
+        field = searcher.schema[self.fieldname]
+        if any((self.fieldname, field.to_bytes(w)) not in reader for w in self.words):
+            from whoosh.matching import NullMatcher
+
+            return NullMatcher()
+        span: Any = wq.Term(self.fieldname, self.words[0])
+        for word, gap in zip(self.words[1:], gaps):
+            span = SpanNear(span, wq.Term(self.fieldname, word), slop=gap, ordered=True, mindist=gap)
+        return span.matcher(searcher, context)
+
+
+def _analysed(parser: Any, fieldname: str, text: str) -> tuple[list[str], list[int]]:
+    field = parser.schema[fieldname]
+    words, positions = [], []
+    for t in field.tokenize(text, mode="query", positions=True):
+        words.append(t.text)
+        positions.append(t.pos)
+    return words, positions
+
+
+class _GappedPhraseNode(PhrasePlugin.PhraseNode):
+    def query(self, parser: Any) -> wq.Query:
+        fieldname = self.fieldname or parser.fieldname
+        if fieldname not in parser.schema or not parser.schema[fieldname].analyzer:
+            return super().query(parser)
+        words, positions = _analysed(parser, fieldname, self.text)
+        return GappedPhrase(fieldname, words, positions, slop=self.slop, boost=self.boost)
+
+
+class _GappedPhraseTagger(PhrasePlugin.PhraseTagger):
+    def create(self, parser: Any, match: Any) -> _GappedPhraseNode:
+        slop = match.group("slop")
+        return _GappedPhraseNode(match.group("text"), match.start("text"), int(slop) if slop else 1)
+
+
+class _PhrasePlugin(PhrasePlugin):
+    """Quoted phrases that keep the position gaps of stop words."""
+
+    def taggers(self, parser: Any) -> list[tuple[Any, int]]:
+        return [(_GappedPhraseTagger(self.expr), 0)]
+
+
+class _StarOnlyWildcardPlugin(WildcardPlugin):
+    """``*`` is a wildcard; ``?`` is left as punctuation."""
+
+    qmarks = ""
+    expr = r"(?P<text>[*])"
+
+
+class FrenchQueryParser(QueryParser):
+    """MultifieldParser whose hyphenated words keep stop-word gaps as GappedPhrase."""
+
+    def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0,
+                   tokenize: bool = True, removestops: bool = True) -> Any:
+        field = self.schema[fieldname] if self.schema and fieldname in self.schema else None
+        if field is None or not tokenize or field.self_parsing() or not field.analyzer:
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        words, positions = _analysed(self, fieldname, text)
+        if not words:
+            return None
+        if len(words) == 1:
+            return termclass(fieldname, words[0], boost=boost)
+        return GappedPhrase(fieldname, words, positions, boost=boost)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """The Whoosh query, and the terms and prefixes to highlight."""
+
+    query: wq.Query
+    terms: frozenset[str]
+    prefixes: tuple[str, ...]
+    words: int
+
+
+def make_parser(schema: Schema, *, conjunctive: bool = True) -> FrenchQueryParser:
+    group = AndGroup if conjunctive else OrGroup
+    parser = FrenchQueryParser(None, schema, group=group)
+    parser.add_plugin(MultifieldPlugin([TITLE, BODY], fieldboosts={TITLE: TITLE_BOOST, BODY: BODY_BOOST}))
+    parser.remove_plugin_class(SingleQuotePlugin)
+    parser.remove_plugin_class(WildcardPlugin)
+    parser.remove_plugin_class(PhrasePlugin)
+    parser.add_plugin(_StarOnlyWildcardPlugin())
+    parser.add_plugin(_PhrasePlugin())
+    parser.add_plugin(GtLtPlugin())
+    parser.add_plugin(FieldAliasPlugin({PUBLISHED: ["date"]}))
+    return parser
+
+
+def clean_query(text: str) -> str:
+    """Check the raw query text and make it safe for the parser; QueryError when malformed."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"The query is too long ({len(text):,} characters, limit {MAX_QUERY_CHARS:,}).")
+    text = _CONTROL.sub(" ", text).strip()
+    if not text:
+        raise QueryError("The query is empty.")
+    if text.count('"') % 2:
+        raise QueryError(f"Unbalanced quote in query: {text}")
+    depth = 0
+    for i, part in enumerate(text.split('"')):
+        if i % 2:  # inside quotes
+            continue
+        for ch in part:
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if depth < 0:
+                raise QueryError(f"Unbalanced parenthesis in query: {text}")
+    if depth:
+        raise QueryError(f"Unbalanced parenthesis in query: {text}")
+    parts = _COLON_AS_PUNCTUATION.sub(r"\1 ", text).split('"')  # "Macron : ..." is not a field
+    for i in range(0, len(parts), 2):  # outside quotes, "-mot" means NOT mot
+        parts[i] = _MINUS_AS_NOT.sub(r"\1NOT ", parts[i])
+    text = '"'.join(parts)
+    for name in _FIELD_SYNTAX.findall(text):
+        if name.lower() not in QUERY_FIELDS and name.lower() not in ("date", PUBLISHED):
+            known = ", ".join(sorted(set(QUERY_FIELDS) | {"date"}))
+            raise QueryError(f"Unknown field '{name}:' in query (known fields: {known}).")
+    return re.sub(r"(?<![\w\"])([^\W\d_]\w*):", lambda m: m.group(1).lower() + ":", text)
+
+
+def parse_query(schema: Schema, text: str, *, conjunctive: bool = True) -> ParsedQuery:
+    """Parse ``text``; raise QueryError when it is malformed or has no searchable word."""
+    cleaned = clean_query(text)
+    parser = make_parser(schema, conjunctive=conjunctive)
+    try:
+        q = parser.parse(cleaned)
+    except Exception as exc:  # Whoosh raises many types on odd syntax
+        raise QueryError(f"Cannot parse query {text!r}: {exc}") from exc
+    for node in q.leaves():
+        if isinstance(node, wq.Prefix) and len(node.text) < 2:
+            raise QueryError(f"The wildcard '{node.text}*' is too short: give at least two letters.")
+    if q is wq.NullQuery or not any(leaf is not wq.NullQuery for leaf in _positive_leaves(q)):
+        raise QueryError(f"The query {text!r} has no searchable words (only stop words or punctuation).")
+    terms, prefixes = _positive_terms(q)
+    return ParsedQuery(q, frozenset(terms), tuple(sorted(prefixes)), len(terms) + len(prefixes))
+
+
+def _positive_terms(q: wq.Query) -> tuple[set[str], set[str]]:
+    terms: set[str] = set()
+    prefixes: set[str] = set()
+    for node in _positive_leaves(q):
+        if isinstance(node, wq.Prefix):
+            prefixes.add(node.text)
+        elif isinstance(node, wq.Wildcard):
+            prefixes.add(node.text.split("*", 1)[0])
+        elif isinstance(node, wq.Phrase):
+            terms.update(node.words)
+        elif isinstance(node, wq.Term) and node.fieldname in (TITLE, BODY):
+            terms.add(node.text)
+    return terms, prefixes
+
+
+def _positive_leaves(q: wq.Query) -> Iterator[wq.Query]:
+    if isinstance(q, wq.Not):
+        return
+    if isinstance(q, wq.AndNot):
+        yield from _positive_leaves(q.a)
+        return
+    if isinstance(q, (wq.Phrase, wq.Term, wq.Prefix, wq.Wildcard)) or q.is_leaf():
+        yield q
+        return
+    for child in q.children():
+        yield from _positive_leaves(child)

@@ -1,0 +1,157 @@
+"""Searching: filters, ranking (BM25F, title above body, newer first on ties), paging, hits.
+
+By default all query words are required (AND). When no article has them all, the search
+falls back to any-word matching (OR) in which articles matching more of the words rank
+higher, and says so (``Results.partial``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Literal
+
+from whoosh import query as wq
+from whoosh import scoring
+
+from .config import BM25_B, BM25_K1, DEFAULT_LIMIT, MAX_LIMIT, SNIPPET_FRAGMENTS, TITLE_B
+from .errors import QueryError
+from .queries import ParsedQuery, parse_query
+from .schema import BODY, ID_FIELD, MODIFIED, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL, source_key
+from .snippets import Snippet, Span, TermMatcher, best_snippets
+
+Sort = Literal["relevance", "date"]
+Mode = Literal["auto", "all", "any"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result. Dates are timezone-aware UTC; ``snippets`` are in article order."""
+
+    id: str
+    rank: int
+    score: float
+    title: str
+    path: str
+    published: datetime | None = None
+    modified: datetime | None = None
+    source: str | None = None
+    url: str | None = None
+    title_spans: tuple[Span, ...] = ()
+    snippets: tuple[Snippet, ...] = ()
+
+    @property
+    def snippet(self) -> Snippet:
+        """The first snippet (an empty one when the article has no body)."""
+        return self.snippets[0] if self.snippets else Snippet("")
+
+
+@dataclass(frozen=True)
+class Results:
+    """A page of hits, the number of matching articles, and whether words were optional."""
+
+    hits: list[Hit]
+    total: int
+    partial: bool = False
+    query: str = ""
+
+
+def weighting() -> scoring.WeightingModel:
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1, **{f"{TITLE}_B": TITLE_B})
+
+
+def to_datetime(value: date | datetime | str | None, *, end_of_day: bool = False) -> datetime | None:
+    """A date bound as naive UTC (Whoosh's form). A bare date as ``until`` means its end."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value or " " in value.strip() else date.fromisoformat(value)
+        except ValueError as exc:
+            raise QueryError(f"Invalid date {value!r}: use YYYY-MM-DD.") from exc
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.max if end_of_day else time.min)
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def build_filter(since: Any = None, until: Any = None, source: str | None = None) -> wq.Query | None:
+    parts: list[wq.Query] = []
+    start, end = to_datetime(since), to_datetime(until, end_of_day=True)
+    if start and end and start > end:
+        raise QueryError(f"--since {start.date()} is after --until {end.date()}.")
+    if start or end:
+        parts.append(wq.DateRange(PUBLISHED, start, end))
+    if source:
+        parts.append(wq.Term(SOURCE_KEY, source_key(source)))
+    return wq.And(parts) if len(parts) > 1 else parts[0] if parts else None
+
+
+def search(searcher: Any, text: str, *, limit: int = DEFAULT_LIMIT, page: int = 1, since: Any = None,
+           until: Any = None, source: str | None = None, sort: Sort = "relevance", mode: Mode = "auto",
+           fragments: int = SNIPPET_FRAGMENTS) -> Results:
+    """Run one query on an open Whoosh searcher and build the requested page of hits."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"--limit must be between 1 and {MAX_LIMIT}, not {limit}.")
+    if page < 1:
+        raise QueryError(f"--page must be 1 or more, not {page}.")
+    if sort not in ("relevance", "date"):
+        raise QueryError(f"Unknown sort {sort!r}: use relevance or date.")
+    flt = build_filter(since, until, source)
+    parsed = parse_query(searcher.schema, text, conjunctive=mode != "any")
+    found, total = _run(searcher, parsed.query, flt, page * limit, sort)
+    partial = False
+    if mode == "auto" and total == 0 and parsed.words > 1:
+        parsed = parse_query(searcher.schema, text, conjunctive=False)
+        found, total = _run(searcher, parsed.query, flt, page * limit, sort)
+        partial = total > 0
+    start = (page - 1) * limit
+    hits = [_hit(searcher, parsed, rank, docnum, score, fragments)
+            for rank, (docnum, score) in enumerate(found[start:start + limit], start=start + 1)]
+    return Results(hits=hits, total=total, partial=partial, query=text)
+
+
+def _run(searcher: Any, q: wq.Query, flt: wq.Query | None, n: int, sort: Sort) -> tuple[list[tuple[int, float]], int]:
+    if sort == "date":
+        results = searcher.search(q, filter=flt, limit=n, sortedby=PUBLISHED, reverse=True)
+        return [(hit.docnum, hit.score or 0.0) for hit in results], len(results)
+    # Fetch a little more than needed so that equal scores can be ordered newest first.
+    results = searcher.search(q, filter=flt, limit=n + 10)
+    reader = searcher.reader()
+    dates = reader.column_reader(PUBLISHED, translate=False) if reader.has_column(PUBLISHED) else None
+    ranked = sorted(((hit.docnum, hit.score) for hit in results),
+                    key=lambda d: (-round(d[1], 6), -_timestamp(dates, d[0])))
+    return ranked[:n], len(results)
+
+
+def _timestamp(dates: Any, docnum: int) -> float:
+    if dates is None:
+        return 0.0
+    return float(dates[docnum] or 0)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) else None
+
+
+def _hit(searcher: Any, parsed: ParsedQuery, rank: int, docnum: int, score: float, fragments: int) -> Hit:
+    stored = searcher.stored_fields(docnum)
+    matcher = term_matcher(searcher.schema, parsed.terms, parsed.prefixes)
+    title = stored.get(TITLE, "")
+    modified = stored.get(MODIFIED)
+    return Hit(id=stored[ID_FIELD], rank=rank, score=float(score), title=title, path=stored.get(PATH, ""),
+               published=_utc(stored.get(PUBLISHED)),
+               modified=datetime.fromisoformat(modified) if modified else None,
+               source=stored.get(SOURCE), url=stored.get(URL), title_spans=matcher.spans(title),
+               snippets=tuple(best_snippets(stored.get(BODY, ""), matcher, fragments=fragments)))
+
+
+def term_matcher(schema: Any, terms: Iterable[str], prefixes: Iterable[str] = ()) -> TermMatcher:
+    analyzer = schema[BODY].analyzer
+
+    def analyse(text: str) -> Iterable[tuple[str, int, int]]:
+        return ((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))
+
+    return TermMatcher(analyse, terms, prefixes)

@@ -1,0 +1,87 @@
+"""The French chain, table-driven (in the style of Lucene's assertAnalyzesTo)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newssearch.analysis import FRENCH_STOP_WORDS, analyse, fold, french_analyzer
+
+
+@pytest.mark.parametrize(
+    "text, terms",
+    [
+        ("États-Unis", ["etat", "unis"]),
+        ("l’Ukraine", ["ukrain"]),
+        ("l'Ukraine", ["ukrain"]),
+        ("L’armée", ["arme"]),
+        ("qu'il vienne", ["vien"]),
+        ("jusqu'à Kiev", ["kiev"]),
+        ("Jusqu’où", []),
+        ("lorsqu'elle puisqu'on quoiqu'aujourd'hui", ["aujourd'hui"]),
+        ("aujourd'hui", ["aujourd'hui"]),
+        ("aujourd’hui", ["aujourd'hui"]),
+        ("anti-US", ["anti", "us"]),
+        ("an on may is", ["an", "may", "is"]),
+        ("Jean-François", ["jean", "francois"]),
+        ("1940-1945", ["1940", "1945"]),
+        ("œuvre Æsope", ["oeuvr", "aesop"]),
+        ("LE LA Les de DES", []),
+        ("", []),
+        ("« ! ? … — »", []),
+        ("chars", ["char"]),
+        ("Été été était même", []),
+    ],
+)
+def test_analyzes_to(text: str, terms: list[str]) -> None:
+    assert analyse(text) == terms
+
+
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        ("États-Unis", "Etats-Unis"),
+        ("États-Unis", "etats unis"),
+        ("l’Ukraine", "Ukraine"),
+        ("chars", "char"),
+        ("allemande", "allemand"),
+        ("œuvre", "oeuvre"),
+        ("sécuritaires", "securitaires"),
+        ("Sécurité", "SECURITE"),
+        ("Médvédev", "Medvedev"),
+    ],
+)
+def test_same_terms(left: str, right: str) -> None:
+    assert analyse(left) == analyse(right)
+    assert analyse(left)
+
+
+def test_stop_words_leave_position_gaps() -> None:
+    tokens = [(t.text, t.pos) for t in french_analyzer()("envoi de chars à l'Ukraine", positions=True)]
+    assert tokens == [("envoi", 0), ("char", 2), ("ukrain", 4)]
+
+
+def test_elision_moves_start_char_past_the_article() -> None:
+    text = "vers l’Ukraine"
+    tokens = [(t.startchar, t.endchar) for t in french_analyzer()(text, chars=True)]
+    assert [text[start:end] for start, end in tokens] == ["vers", "Ukraine"]
+
+
+def test_stop_list_is_french_and_folded() -> None:
+    assert {"us", "an", "may", "is"}.isdisjoint(FRENCH_STOP_WORDS)
+    assert {"ete", "etait", "meme", "a", "le", "des"} <= FRENCH_STOP_WORDS
+    assert all(w == fold(w) for w in FRENCH_STOP_WORDS)
+
+
+def test_prefix_text_is_not_dropped_as_stop_word() -> None:
+    tokens = [t.text for t in french_analyzer()("de", mode="query", tokenize=False, removestops=False)]
+    assert tokens == ["de"]
+
+
+def test_analyzer_pickles_without_its_cache() -> None:
+    import pickle
+
+    analyzer = french_analyzer()
+    list(analyzer("une phrase à mettre en cache"))
+    clone = pickle.loads(pickle.dumps(analyzer))
+    assert [t.text for t in clone("chars")] == ["char"]
+    assert len(pickle.dumps(analyzer)) < 2000

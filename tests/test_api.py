@@ -1,0 +1,86 @@
+"""The embedded API: NewsIndex, Hit, Snippet, as another tool would use them."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+import newssearch
+from newssearch import Hit, IndexNotFoundError, NewsIndex, Snippet
+
+from .conftest import SEED
+
+
+def test_three_line_embedded_use(seeds_dir: Path, tmp_path: Path) -> None:
+    NewsIndex.create(tmp_path / "index").add([seeds_dir])
+    ix = NewsIndex.open(tmp_path / "index")
+    [hit] = ix.search("Ramstein Leopard", limit=5)
+    assert hit.title == "Moscou n'exclut pas une alliance anti-US"
+    assert "Ramstein" in hit.snippet.text
+    ix.close()
+
+
+def test_hit_fields(tmp_index: NewsIndex) -> None:
+    [hit] = tmp_index.search("Abrams")
+    assert hit.id == "a1" and hit.rank == 1 and hit.score > 0
+    assert hit.published == datetime(2023, 1, 25, 10, tzinfo=timezone.utc)
+    assert (hit.source, hit.url) == ("Le Courrier du Nord", "https://example.org/a1")
+    assert hit.path.endswith("dispatches.jsonl")
+    assert [hit.snippet.text[s:e] for s, e in hit.snippet.spans] == ["Abrams"]
+
+
+def test_title_spans(tmp_index: NewsIndex) -> None:
+    [hit] = tmp_index.search("title:musée OR exposé char", mode="all")
+    assert [hit.title[s:e] for s, e in hit.title_spans] == ["char", "exposé", "musée"]
+
+
+def test_hit_and_snippet_are_frozen(tmp_index: NewsIndex) -> None:
+    hit = tmp_index.search("Abrams")[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hit.title = "x"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hit.snippet.text = "x"  # type: ignore[misc]
+    assert isinstance(hit, Hit) and isinstance(hit.snippet, Snippet)
+
+
+def test_open_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="No index in"):
+        NewsIndex.open(tmp_path / "absent")
+
+
+def test_searcher_sees_articles_added_later(tmp_path: Path, seeds_dir: Path) -> None:
+    folder = tmp_path / "index"
+    reader = NewsIndex.open(folder, create=True)
+    assert reader.search("Ramstein") == []
+    writer = NewsIndex.open(folder)
+    writer.add([seeds_dir])
+    assert [h.title for h in reader.search("Ramstein")] == ["Moscou n'exclut pas une alliance anti-US"]
+    reader.close()
+    writer.close()
+
+
+def test_report_from_add(tmp_path: Path, archive: Path) -> None:
+    with NewsIndex.create(tmp_path / "index") as ix:
+        report = ix.add([archive])
+        assert (report.added, report.articles, report.changed) == (3, 6, True)
+        assert len(ix) == 6
+        assert not ix.add([archive]).changed
+
+
+def test_public_names() -> None:
+    for name in newssearch.__all__:
+        assert getattr(newssearch, name) is not None
+    with pytest.raises(AttributeError):
+        newssearch.nothing_here  # type: ignore[attr-defined]
+
+
+def test_py_typed_ships() -> None:
+    assert (Path(newssearch.__file__).parent / "py.typed").is_file()
+
+
+def test_seed_is_hit_one_for_the_readme_query(tmp_index: NewsIndex) -> None:
+    hits = tmp_index.search("Ramstein Leopard")
+    assert hits[0].id.endswith(SEED.name)

@@ -1,0 +1,184 @@
+"""The command line through click's CliRunner: exit codes, stdout and stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newssearch.cli import ExitStatus, cli
+
+from .conftest import SEED, write_jsonl
+
+
+def run(runner: CliRunner, *args: str, ok: bool = True, **kwargs: object):  # type: ignore[no-untyped-def]
+    return runner.invoke(cli, list(args), catch_exceptions=not ok, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def indexed(runner: CliRunner, tmp_path: Path, archive: Path) -> Path:
+    folder = tmp_path / "ix"
+    result = run(runner, "index", str(archive), "--index", str(folder))
+    assert result.exit_code == ExitStatus.OK, result.output
+    return folder
+
+
+def test_index_reports_counts(runner: CliRunner, tmp_path: Path, archive: Path) -> None:
+    result = run(runner, "index", str(archive), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == ExitStatus.OK
+    assert result.stderr == ""
+    assert result.stdout.startswith("3 files added, 0 updated, 0 unchanged, 0 removed, 0 skipped; "
+                                    "6 articles written in ")
+    again = run(runner, "index", str(archive), "--index", str(tmp_path / "ix"))
+    assert again.stdout.startswith("0 files added, 0 updated, 3 unchanged, 0 removed, 0 skipped; 0 articles")
+
+
+def test_index_lists_skipped_files_on_stderr_and_exits_3(runner: CliRunner, tmp_path: Path, archive: Path) -> None:
+    (archive / "empty.txt").write_bytes(b"")
+    result = run(runner, "index", str(archive), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == ExitStatus.SKIPPED == 3
+    assert result.stderr == f"skipped: {archive / 'empty.txt'}: empty file\n"
+    assert "3 files added" in result.stdout and "1 skipped" in result.stdout
+
+
+def test_index_strict_stops_with_one_line_error(runner: CliRunner, tmp_path: Path, archive: Path) -> None:
+    (archive / "empty.txt").write_bytes(b"")
+    result = run(runner, "index", "--strict", str(archive), "--index", str(tmp_path / "ix"), ok=False)
+    assert result.exit_code == ExitStatus.ERROR
+    assert result.stderr == f"Error: {archive / 'empty.txt'}: empty file\n"
+
+
+def test_index_prune(runner: CliRunner, indexed: Path, archive: Path) -> None:
+    (archive / "note.txt").unlink()
+    result = run(runner, "index", "--prune", str(archive), "--index", str(indexed))
+    assert "1 removed" in result.stdout and result.exit_code == 0
+
+
+def test_query_prints_ranked_highlighted_hits(runner: CliRunner, indexed: Path) -> None:
+    result = run(runner, "query", "Ramstein Leopard", "--index", str(indexed))
+    assert result.exit_code == ExitStatus.OK
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == "1 result; showing 1-1"
+    assert lines[2] == " 1. Moscou n'exclut pas une alliance anti-US"
+    assert lines[3].startswith("    2023-01-23 · ") and SEED.name in lines[3] and "score " in lines[3]
+    assert any("chars Leopard" in line for line in lines[4:])
+
+
+def test_query_words_may_be_separate_arguments(runner: CliRunner, indexed: Path) -> None:
+    one = run(runner, "query", "Ramstein Leopard", "--index", str(indexed))
+    two = run(runner, "query", "Ramstein", "Leopard", "--index", str(indexed))
+    assert one.stdout == two.stdout
+
+
+def test_query_json_has_every_field(runner: CliRunner, indexed: Path) -> None:
+    result = run(runner, "query", "etats-unis leopard", "--json", "--index", str(indexed))
+    assert result.exit_code == 0 and result.stderr == ""
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [h["rank"] for h in hits] == [1, 2]
+    assert {h["id"] for h in hits} == {"a1", str(next(indexed.parent.glob("archive/2023/*.txt")))}
+    first = next(h for h in hits if h["id"] == "a1")
+    assert set(first) == {"rank", "id", "score", "title", "title_spans", "published", "modified", "source",
+                          "url", "path", "snippets"}
+    assert first["published"] == "2023-01-25T10:00:00+00:00" and first["source"] == "Le Courrier du Nord"
+    marked = {s["text"][a:b] for s in first["snippets"] for a, b in s["spans"]}
+    assert marked == {"États", "Unis", "Leopard"}
+
+
+def test_query_options(runner: CliRunner, indexed: Path) -> None:
+    args = ["query", "char OR alliance OR sécurité", "--index", str(indexed), "--json"]
+    by_date = run(runner, *args, "--sort", "date")
+    dates = [json.loads(line)["published"] for line in by_date.stdout.splitlines()]
+    assert dates == sorted(dates, reverse=True)
+    page2 = run(runner, *args, "--limit", "2", "--page", "2")
+    assert [json.loads(line)["rank"] for line in page2.stdout.splitlines()] == [3, 4]
+    since = run(runner, *args, "--since", "2023-01-24")
+    assert [json.loads(line)["id"] for line in since.stdout.splitlines()] == ["a1"]
+    source = run(runner, *args, "--source", "la gazette de lyon", "--until", "2022-12-31")
+    assert [json.loads(line)["id"] for line in source.stdout.splitlines()] == ["a2"]
+
+
+def test_no_results_is_not_an_error(runner: CliRunner, indexed: Path) -> None:
+    result = run(runner, "query", "zanzibar", "--index", str(indexed))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "No results for 'zanzibar'.\n")
+
+
+def test_partial_matches_are_announced(runner: CliRunner, indexed: Path) -> None:
+    result = run(runner, "query", "Saumur zanzibar", "--index", str(indexed))
+    assert result.exit_code == 0
+    assert result.stderr == "No article contains all the words; showing articles with some of them.\n"
+    assert "Un char allemand exposé au musée" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ('"Ramstein Leopard', "Unbalanced quote in query: \"Ramstein Leopard"),
+        ("(Ramstein", "Unbalanced parenthesis in query: (Ramstein"),
+        ("auteur:Dupont", "Unknown field 'auteur:' in query (known fields: body, date, id, source, title, url)."),
+        ("le la", "The query 'le la' has no searchable words (only stop words or punctuation)."),
+    ],
+)
+def test_malformed_query_exits_2_with_one_line(runner: CliRunner, indexed: Path, query: str, message: str) -> None:
+    result = run(runner, "query", query, "--index", str(indexed), ok=False)
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == f"Error: {message}"
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_index_names_the_command(runner: CliRunner, tmp_path: Path) -> None:
+    result = run(runner, "query", "Ramstein", "--index", str(tmp_path / "none"), ok=False)
+    assert result.exit_code == ExitStatus.ERROR
+    assert result.stderr == (f"Error: No index in '{tmp_path / 'none'}'. "
+                             f"Create it with: newssearch index --index '{tmp_path / 'none'}' seeds/\n")
+
+
+def test_default_index_folder_and_env_variable(runner: CliRunner, tmp_path: Path, seeds_dir: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(runner, "query", "Ramstein", ok=False)
+    assert result.stderr == "Error: No index in 'index'. Create it with: newssearch index seeds/\n"
+    assert run(runner, "index", "seeds").exit_code == 0
+    assert (tmp_path / "index" / "newssearch.json").is_file()
+    assert "Moscou" in run(runner, "query", "Ramstein").stdout
+    monkeypatch.setenv("NEWSSEARCH_INDEX", str(tmp_path / "other"))
+    assert run(runner, "index", "seeds").exit_code == 0
+    assert (tmp_path / "other" / "newssearch.json").is_file()
+    assert run(runner, "query", "Ramstein", "--index", str(tmp_path / "index")).exit_code == 0
+
+
+def test_bad_options_exit_2(runner: CliRunner, indexed: Path) -> None:
+    result = run(runner, "query", "char", "--since", "hier", "--index", str(indexed), ok=False)
+    assert result.exit_code == 2 and result.stderr.endswith("Error: Invalid date 'hier': use YYYY-MM-DD.\n")
+    result = run(runner, "query", "char", "--sort", "popularity", "--index", str(indexed), ok=False)
+    assert result.exit_code == 2
+
+
+def test_index_into_a_folder_that_is_not_an_index(runner: CliRunner, archive: Path) -> None:
+    result = run(runner, "index", str(archive), "--index", str(archive), ok=False)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: Cannot write the index in '{archive}': the folder exists, is not empty "
+                             "and is not a newssearch index. The index was left as it was.\n")
+
+
+def test_jsonl_record_ids_are_kept(runner: CliRunner, tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "d.jsonl", [{"id": "piaf-0001", "title": "Bonjour", "body": "Texte sur Lyon."}])
+    run(runner, "index", str(tmp_path / "d.jsonl"), "--index", str(tmp_path / "ix"))
+    result = run(runner, "query", "Lyon", "--json", "--index", str(tmp_path / "ix"))
+    assert json.loads(result.stdout)["id"] == "piaf-0001"
+
+
+def test_every_command_has_help(runner: CliRunner) -> None:
+    assert run(runner, "--help").exit_code == 0
+    for name, command in cli.commands.items():  # type: ignore[attr-defined]
+        assert command.help, name
+        result = run(runner, name, "--help")
+        assert result.exit_code == 0 and "--index" in result.stdout
+
+
+def test_debug_reraises(runner: CliRunner, tmp_path: Path) -> None:
+    result = run(runner, "--debug", "query", "x", "--index", str(tmp_path / "none"), ok=False)
+    assert result.exit_code == 1 and type(result.exception).__name__ == "IndexNotFoundError"

@@ -1,0 +1,148 @@
+"""Index folders and incremental re-indexing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newssearch import NewsIndex
+from newssearch.errors import DocumentError, IndexNotFoundError, IndexVersionError, IndexWriteError
+from newssearch.indexing import META_FILE, load_manifest, open_index, update_index
+
+from .conftest import SEED, write_jsonl
+
+
+def ids(ix: NewsIndex, query: str) -> list[str]:
+    return sorted(hit.id for hit in ix.search(query, limit=100))
+
+
+def test_first_run_adds_every_file(tmp_path: Path, archive: Path) -> None:
+    report = update_index(tmp_path / "ix", [archive])
+    assert (report.added, report.updated, report.unchanged, report.removed) == (3, 0, 0, 0)
+    assert report.articles == 6 and report.skipped == []
+    assert len(load_manifest(tmp_path / "ix")) == 3
+
+
+def test_second_run_skips_unchanged_files(tmp_path: Path, archive: Path) -> None:
+    update_index(tmp_path / "ix", [archive])
+    report = update_index(tmp_path / "ix", [archive])
+    assert (report.added, report.updated, report.unchanged, report.articles) == (0, 0, 3, 0)
+
+
+def test_touched_but_identical_file_is_unchanged_by_hash(tmp_path: Path, archive: Path) -> None:
+    update_index(tmp_path / "ix", [archive])
+    note = archive / "note.txt"
+    os.utime(note, ns=(1, 1))
+    report = update_index(tmp_path / "ix", [archive])
+    assert (report.updated, report.unchanged) == (0, 3)
+    assert load_manifest(tmp_path / "ix")[str(note)].mtime_ns == 1
+
+
+def test_changed_file_is_reindexed_without_duplicates(tmp_path: Path, archive: Path,
+                                                      articles: list[dict[str, object]]) -> None:
+    folder = tmp_path / "ix"
+    update_index(folder, [archive])
+    articles[0]["body"] = "Le texte parle désormais de sous-marins."
+    write_jsonl(archive / "dispatches.jsonl", articles[:2])
+    report = update_index(folder, [archive])
+    assert (report.added, report.updated, report.unchanged, report.articles) == (0, 1, 2, 2)
+    with NewsIndex.open(folder) as ix:
+        assert len(ix) == 4
+        assert ids(ix, "sous-marins") == ["a1"]
+        assert ids(ix, "Abrams") == []
+        assert ids(ix, "musée") == []
+
+
+def test_prune_removes_articles_of_vanished_files(tmp_path: Path, archive: Path) -> None:
+    folder = tmp_path / "ix"
+    update_index(folder, [archive])
+    (archive / "dispatches.jsonl").unlink()
+    kept = update_index(folder, [archive])
+    assert kept.removed == 0
+    with NewsIndex.open(folder) as ix:
+        assert len(ix) == 6
+    pruned = update_index(folder, [archive], prune=True)
+    assert (pruned.removed, pruned.unchanged) == (1, 2)
+    with NewsIndex.open(folder) as ix:
+        assert len(ix) == 2
+        assert ids(ix, "Leopard") == [str(archive / "2023" / SEED.name)]
+
+
+def test_files_and_folders_together_without_duplicates(tmp_path: Path, archive: Path) -> None:
+    report = update_index(tmp_path / "ix", [archive, archive / "note.txt", archive / "2023"])
+    assert report.added == 3
+
+
+def test_bad_file_is_skipped_and_the_rest_indexed(tmp_path: Path, archive: Path) -> None:
+    (archive / "empty.txt").write_bytes(b"")
+    (archive / "bad.jsonl").write_text('{"id": "ok", "title": "Bon"}\n{oops\n', encoding="utf-8")
+    report = update_index(tmp_path / "ix", [archive, tmp_path / "nowhere"])
+    assert sorted(str(s) for s in report.skipped) == [
+        f"{archive / 'bad.jsonl'}:2: invalid JSON (Expecting property name enclosed in double quotes)",
+        f"{archive / 'empty.txt'}: empty file",
+        f"{tmp_path / 'nowhere'}: no such file or folder",
+    ]
+    assert report.added == 4 and report.articles == 7
+
+
+def test_strict_raises_on_the_first_bad_file(tmp_path: Path, archive: Path) -> None:
+    (archive / "empty.txt").write_bytes(b"")
+    with pytest.raises(DocumentError, match="empty file"):
+        update_index(tmp_path / "ix", [archive], strict=True)
+
+
+def test_broken_update_keeps_the_old_articles(tmp_path: Path, archive: Path) -> None:
+    folder = tmp_path / "ix"
+    update_index(folder, [archive])
+    (archive / "note.txt").write_bytes(b"\x00\x00binary now")
+    report = update_index(folder, [archive])
+    assert [s.reason for s in report.skipped] == ["binary file (contains NUL bytes)"]
+    with NewsIndex.open(folder) as ix:
+        assert ids(ix, "pêche Bretagne") == [str(archive / "note.txt")]
+
+
+def test_missing_index_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError) as caught:
+        open_index(tmp_path / "none")
+    assert caught.value.path == tmp_path / "none"
+
+
+def test_other_format_version_is_refused(tmp_path: Path, archive: Path) -> None:
+    folder = tmp_path / "ix"
+    update_index(folder, [archive])
+    (folder / META_FILE).write_text(json.dumps({"format": 99}), encoding="utf-8")
+    with pytest.raises(IndexVersionError, match="format version 99.*Rebuild"):
+        NewsIndex.open(folder)
+
+
+def test_refuses_to_create_an_index_in_a_folder_with_other_files(tmp_path: Path, archive: Path) -> None:
+    with pytest.raises(IndexWriteError, match="not a newssearch index"):
+        update_index(archive, [archive])
+    assert sorted(p.name for p in archive.iterdir()) == ["2023", "dispatches.jsonl", "note.txt"]
+
+
+def test_index_folder_with_placeholder_is_usable(tmp_path: Path, archive: Path) -> None:
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    (folder / ".gitkeep").touch()
+    assert update_index(folder, [archive]).added == 3
+
+
+def test_commit_every_batch_gives_same_index(tmp_path: Path, archive: Path) -> None:
+    for name in ("one", "batched"):
+        update_index(tmp_path / name, [archive], commit_every=1 if name == "batched" else 10_000)
+    with NewsIndex.open(tmp_path / "one") as one, NewsIndex.open(tmp_path / "batched") as batched:
+        assert ids(one, "char OR Ramstein OR pêche") == ids(batched, "char OR Ramstein OR pêche")
+        assert len(one) == len(batched) == 6
+
+
+def test_moved_archive_is_added_again_and_old_paths_pruned(tmp_path: Path, archive: Path) -> None:
+    folder = tmp_path / "ix"
+    update_index(folder, [archive])
+    moved = shutil.move(archive, tmp_path / "moved")
+    report = update_index(folder, [moved], prune=True)
+    assert (report.added, report.removed) == (3, 3)

@@ -1,0 +1,86 @@
+"""Architecture and packaging rules that keep the library embeddable."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "newssearch"
+
+
+def run_python(code: str) -> str:
+    out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    return out.stdout.strip()
+
+
+def test_library_imports_neither_click_nor_rich() -> None:
+    code = ("import sys, newssearch; from newssearch import NewsIndex, Hit, french_analyzer; "
+            "import newssearch.api; print(sorted(m for m in ('click', 'rich') if m in sys.modules))")
+    assert run_python(code) == "[]"
+
+
+def test_cli_help_imports_neither_whoosh_nor_rich() -> None:
+    code = ("import sys\nfrom newssearch.cli import cli\ntry:\n    cli(['--help'], prog_name='newssearch')\n"
+            "except SystemExit:\n    pass\nprint(sorted(m for m in ('whoosh', 'rich') if m in sys.modules))")
+    assert run_python(code).splitlines()[-1] == "[]"
+
+
+# Which package modules each module may import (the layering of STYLE.md).
+ALLOWED = {
+    "errors": set(),
+    "config": set(),
+    "documents": {"config", "errors"},
+    "analysis": set(),
+    "schema": {"analysis"},
+    "indexing": {"config", "documents", "errors", "schema"},
+    "queries": {"config", "errors", "schema"},
+    "snippets": {"config"},
+    "searching": {"config", "errors", "queries", "schema", "snippets"},
+    "api": {"config", "indexing", "searching"},
+    "render": set(),
+    "cli": {"config", "errors", "api", "render"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(ALLOWED))
+def test_imports_flow_one_way(module: str) -> None:
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            imported.add((node.module or "").split(".")[0] or "__init__")
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if module not in ("cli", "render"):
+                assert not any(n.split(".")[0] in ("click", "rich") for n in names), module
+            if module in ("documents", "errors", "config", "snippets"):
+                assert not any(n.split(".")[0] == "whoosh" for n in names), module
+    assert imported <= ALLOWED[module] | ({"__init__"} if module == "cli" else set())
+
+
+def test_no_module_is_a_god_module() -> None:
+    for path in PACKAGE.glob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
+
+
+def test_library_never_prints_or_exits() -> None:
+    for path in PACKAGE.glob("*.py"):
+        if path.stem in ("cli", "render", "__main__"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                assert name not in ("print", "exit", "sys.exit", "os._exit"), f"{path.name}: {name}"
+
+
+def test_exactly_one_distribution_provides_whoosh() -> None:
+    providers = [d.metadata["Name"] for d in metadata.distributions()
+                 if any(str(f).startswith("whoosh/") for f in (d.files or []))]
+    assert providers == ["Whoosh-Reloaded"] or [p.lower() for p in providers] == ["whoosh-reloaded"]

@@ -1,0 +1,143 @@
+"""Query syntax, ranking, filters and paging, through the French chain."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from newssearch import NewsIndex, QueryError
+
+from .conftest import SEED
+
+
+def ids(ix: NewsIndex, query: str, **kwargs: object) -> list[str]:
+    return [hit.id for hit in ix.search(query, limit=50, **kwargs)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("Leopard", {"a1", "SEED"}),
+        ("leopard chars", {"a1", "SEED"}),
+        ("etats-unis", {"a1", "a4", "SEED"}),
+        ("États-Unis", {"a1", "a4", "SEED"}),
+        ('"etats unis"', {"a1", "a4", "SEED"}),
+        ("l’Ukraine Leopard", {"a1", "SEED"}),
+        ("securitaires", {"a2"}),
+        ("oeuvre", {"a2"}),
+        ("aujourd'hui", {"a2"}),
+        ("anti-US", {"a4", "SEED"}),
+        ("char allemand", {"a3", "SEED"}),
+        ("Leopard OR musée", {"a1", "a3", "SEED"}),
+        ("char NOT Leopard", {"a3"}),
+        ("char -Leopard", {"a3"}),
+        ("Medved*", {"a4", "SEED"}),
+        ("title:char", {"a1", "a3"}),
+        ("title:(alliance anti-US)", {"a4", "SEED"}),
+        ('source:"Courrier du Nord"', {"a1", "a3"}),
+        ("source:gazette", {"a2"}),
+        ('"envoi de chars"', {"a1"}),
+        ('"envoi chars"', set()),
+        ('"chars Leopard"', {"a1", "SEED"}),
+        ("Quels chars Leopard pour l'Ukraine ?", {"a1", "SEED"}),
+        ("date:>2023-01-24", {"a1"}),
+        ("date:[2021-01-01 to 2021-12-31]", {"a3"}),
+    ],
+)
+def test_query_syntax(tmp_index: NewsIndex, query: str, expected: set[str]) -> None:
+    found = {"SEED" if i.endswith(SEED.name) else i for i in ids(tmp_index, query)}
+    assert found == expected
+
+
+def test_all_words_required_when_possible(tmp_index: NewsIndex) -> None:
+    results = tmp_index.query("char Saumur")
+    assert [h.id for h in results.hits] == ["a3"] and not results.partial
+
+
+def test_partial_fallback_ranks_articles_with_more_words_first(tmp_index: NewsIndex) -> None:
+    results = tmp_index.query("Saumur Zanzibar")
+    assert results.partial and [h.id for h in results.hits] == ["a3"]
+    assert tmp_index.query("Saumur Zanzibar", mode="all").hits == []
+
+
+def test_title_match_outranks_body_match(tmp_index: NewsIndex) -> None:
+    # "alliance" is in the title of a4 and the seed, and only in bodies elsewhere.
+    hits = tmp_index.search("Moscou")
+    assert hits[0].title.startswith(("Une alliance", "Moscou"))
+    assert hits[0].score >= hits[-1].score
+
+
+def test_ties_are_broken_by_newer_date(tmp_path: object, articles: list[dict[str, object]]) -> None:
+    from pathlib import Path
+
+    from .conftest import write_jsonl
+
+    folder = Path(str(tmp_path))
+    same = [{"id": f"t{y}", "title": "Grève", "body": "Grève.", "date": f"{y}-01-01"} for y in (2019, 2023, 2021)]
+    write_jsonl(folder / "same.jsonl", same)
+    with NewsIndex.open(folder / "ix", create=True) as ix:
+        ix.add([folder / "same.jsonl"])
+        assert ids(ix, "grève") == ["t2023", "t2021", "t2019"]
+
+
+def test_filters(tmp_index: NewsIndex) -> None:
+    assert set(ids(tmp_index, "char", since="2023-01-01")) == {"a1", f"SEED"} - {"SEED"} | {
+        i for i in ids(tmp_index, "char", since="2023-01-01") if i.endswith(SEED.name)}
+    assert ids(tmp_index, "char", until=date(2021, 12, 31)) == ["a3"]
+    assert ids(tmp_index, "char", since=datetime(2023, 1, 24, tzinfo=timezone.utc)) == ["a1"]
+    assert ids(tmp_index, "char", until="2021-05-02") == ["a3"]  # until includes its day
+    assert sorted(ids(tmp_index, "char", source="le courrier du nord")) == ["a1", "a3"]
+    assert ids(tmp_index, "char", source="Le Monde") == []
+
+
+def test_sort_by_date(tmp_index: NewsIndex) -> None:
+    hits = tmp_index.search("char OR alliance OR sécurité", sort="date", limit=10)
+    dates = [h.published for h in hits]
+    assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
+
+
+def test_paging(tmp_index: NewsIndex) -> None:
+    everything = ids(tmp_index, "char OR alliance OR sécurité")
+    pages = [h.id for p in (1, 2, 3) for h in tmp_index.search("char OR alliance OR sécurité", limit=2, page=p)]
+    assert pages == everything and len(everything) == 5
+    results = tmp_index.query("char OR alliance OR sécurité", limit=2, page=3)
+    assert results.total == 5 and [h.rank for h in results.hits] == [5]
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("", "The query is empty."),
+        ("   ", "The query is empty."),
+        ('"Ramstein Leopard', "Unbalanced quote in query"),
+        ("(char OR Leopard", "Unbalanced parenthesis in query"),
+        ("char) OR (Leopard", "Unbalanced parenthesis in query"),
+        ("auteur:Dupont", "Unknown field 'auteur:'"),
+        ("le la les", "has no searchable words"),
+        ("« ? ! »", "has no searchable words"),
+        ("a*", "too short"),
+        ("x" * 3000, "The query is too long"),
+    ],
+)
+def test_malformed_queries(tmp_index: NewsIndex, query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        tmp_index.search(query)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"since": "2023-13-01"}, "Invalid date"),
+        ({"since": "2023-02-01", "until": "2023-01-01"}, "is after --until"),
+        ({"limit": 0}, "--limit must be"),
+        ({"page": 0}, "--page must be"),
+    ],
+)
+def test_bad_options(tmp_index: NewsIndex, kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        tmp_index.search("char", **kwargs)  # type: ignore[arg-type]
+
+
+def test_colon_followed_by_space_is_punctuation(tmp_index: NewsIndex) -> None:
+    assert ids(tmp_index, "Sécurité routière : été") == ["a2"]

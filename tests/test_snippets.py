@@ -1,0 +1,60 @@
+"""Snippets: passages around the matches, with spans on every matched form."""
+
+from __future__ import annotations
+
+from newssearch.analysis import french_analyzer
+from newssearch.searching import term_matcher
+from newssearch.schema import build_schema
+from newssearch.snippets import best_snippets
+
+from .conftest import SEED
+
+SCHEMA = build_schema()
+
+
+def matcher(*terms: str, prefixes: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    analysed = [t.text for word in terms for t in french_analyzer()(word)]
+    return term_matcher(SCHEMA, analysed, prefixes)
+
+
+def marked(snippet) -> list[str]:  # type: ignore[no-untyped-def]
+    return [snippet.text[s:e] for s, e in snippet.spans]
+
+
+def test_every_form_is_highlighted() -> None:
+    text = "Les États-Unis et les Etats-Unis d’Amérique ; les chars Leopard et un char."
+    [snippet] = best_snippets(text, matcher("etats-unis", "leopard", "chars"))
+    assert marked(snippet) == ["États", "Unis", "Etats", "Unis", "chars", "Leopard", "char"]
+
+
+def test_elided_word_highlight_excludes_the_article() -> None:
+    [snippet] = best_snippets("Aide militaire à l’Ukraine.", matcher("Ukraine"))
+    assert marked(snippet) == ["Ukraine"]
+
+
+def test_prefix_matches_are_highlighted() -> None:
+    [snippet] = best_snippets("Medvedev a parlé à Medvedeva.", matcher(prefixes=("medved",)))
+    assert marked(snippet) == ["Medvedev", "Medvedeva"]
+
+
+def test_snippets_cover_the_query_terms_in_article_order() -> None:
+    body = SEED.read_text(encoding="utf-8").split("\n\n", 1)[1]
+    snippets = best_snippets(body, matcher("Ramstein", "Leopard"))
+    assert 1 <= len(snippets) <= 3
+    texts = " ".join(s.text for s in snippets)
+    assert "Leopard" in texts and "Ramstein" in texts  # no sentence has both: two are shown
+    positions = [body.find(s.text.strip("…")[:30]) for s in snippets]
+    assert positions == sorted(positions) and -1 not in positions
+
+
+def test_long_sentence_is_cut_around_the_matches() -> None:
+    body = "Début " + "mot " * 200 + "Ramstein au milieu " + "mot " * 200 + "fin."
+    [snippet] = best_snippets(body, matcher("Ramstein"), chars=120)
+    assert len(snippet.text) <= 122 and snippet.text.startswith("…") and snippet.text.endswith("…")
+    assert marked(snippet) == ["Ramstein"]
+
+
+def test_no_match_gives_the_opening() -> None:
+    [snippet] = best_snippets("Première phrase. Seconde phrase.", matcher("absent"))
+    assert snippet.text.startswith("Première phrase.") and snippet.spans == ()
+    assert best_snippets("", matcher("absent")) == []
