@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .config import DEFAULT_INDEX_DIR, DEFAULT_LIMIT, MAX_FILE_BYTES, SNIPPET_FRAGMENTS
+from .config import DEFAULT_INDEX_DIR, DEFAULT_LIMIT, DEFAULT_RANKING, MAX_FILE_BYTES, SNIPPET_FRAGMENTS, Ranking
 from .indexing import IndexReport, Progress, create_index, is_index, open_index, update_index
 from .searching import Hit, Mode, Results, Sort, search
 
@@ -55,17 +55,19 @@ class NewsIndex:
 
     def search(self, query: str, *, limit: int = DEFAULT_LIMIT, page: int = 1, since: DateLike = None,
                until: DateLike = None, source: str | None = None, sort: Sort = "relevance",
-               mode: Mode = "auto", fragments: int = SNIPPET_FRAGMENTS) -> list[Hit]:
+               mode: Mode = "auto", fragments: int = SNIPPET_FRAGMENTS,
+               ranking: Ranking = DEFAULT_RANKING) -> list[Hit]:
         """The hits of ``query`` (Whoosh syntax, French analysis) for one page, best first."""
         return self.query(query, limit=limit, page=page, since=since, until=until, source=source,
-                          sort=sort, mode=mode, fragments=fragments).hits
+                          sort=sort, mode=mode, fragments=fragments, ranking=ranking).hits
 
     def query(self, query: str, *, limit: int = DEFAULT_LIMIT, page: int = 1, since: DateLike = None,
               until: DateLike = None, source: str | None = None, sort: Sort = "relevance",
-              mode: Mode = "auto", fragments: int = SNIPPET_FRAGMENTS) -> Results:
+              mode: Mode = "auto", fragments: int = SNIPPET_FRAGMENTS,
+              ranking: Ranking = DEFAULT_RANKING) -> Results:
         """Like ``search``, with the total number of matches and whether words were optional."""
         return search(self._get_searcher(), query, limit=limit, page=page, since=since, until=until,
-                      source=source, sort=sort, mode=mode, fragments=fragments)
+                      source=source, sort=sort, mode=mode, fragments=fragments, ranking=ranking)
 
     def __len__(self) -> int:
         return int(self._get_searcher().doc_count())

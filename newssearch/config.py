@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -10,12 +11,36 @@ DEFAULT_LIMIT: Final = 10
 MAX_LIMIT: Final = 10_000
 MAX_QUERY_CHARS: Final = 2_000
 
-# Ranking: BM25F parameters and how much a title match weighs against a body match.
-TITLE_BOOST: Final = 2.0
-BODY_BOOST: Final = 1.0
-BM25_K1: Final = 1.2
-BM25_B: Final = 0.75
-TITLE_B: Final = 0.5
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The relevance choices, in one place; the README's ablation table measures each one.
+
+    - BM25F: ``k1``, ``b`` (body), ``title_b``; a title match weighs ``title_boost`` body matches.
+    - A query of more than ``long_query`` words (a question, pasted text) lets any word match;
+      shorter ones require all words, falling back to any word when nothing has them all.
+    - ``question_words``: French interrogatives (combien, pourquoi...) are dropped from
+      questions, like stop words.
+    - Among the best ``rerank`` hits of an any-word search, scores are multiplied by the
+      share of query words an article contains to the power ``coordination``, and by
+      ``1 + proximity * closeness``, where closeness is the share of the query words found
+      together within ``window`` consecutive words.
+    """
+
+    title_boost: float = 2.0
+    k1: float = 1.2
+    b: float = 0.75
+    title_b: float = 0.5
+    long_query: int = 3
+    question_words: bool = True
+    coordination: float = 1.0
+    proximity: float = 0.5
+    window: int = 12
+    rerank: int = 50
+
+
+DEFAULT_RANKING: Final = Ranking()
 
 # Snippets: how many fragments, and roughly how many characters each.
 SNIPPET_FRAGMENTS: Final = 3

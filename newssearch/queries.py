@@ -32,7 +32,8 @@ from whoosh.qparser import (
 from whoosh.query.spans import SpanNear
 from whoosh.fields import Schema
 
-from .config import BODY_BOOST, MAX_QUERY_CHARS, TITLE_BOOST
+from .analysis import fold
+from .config import DEFAULT_RANKING, MAX_QUERY_CHARS, Ranking
 from .errors import QueryError
 from .schema import BODY, PUBLISHED, QUERY_FIELDS, TITLE
 
@@ -138,10 +139,10 @@ class ParsedQuery:
     words: int
 
 
-def make_parser(schema: Schema, *, conjunctive: bool = True) -> FrenchQueryParser:
+def make_parser(schema: Schema, *, conjunctive: bool = True, title_boost: float = 2.0) -> FrenchQueryParser:
     group = AndGroup if conjunctive else OrGroup
     parser = FrenchQueryParser(None, schema, group=group)
-    parser.add_plugin(MultifieldPlugin([TITLE, BODY], fieldboosts={TITLE: TITLE_BOOST, BODY: BODY_BOOST}))
+    parser.add_plugin(MultifieldPlugin([TITLE, BODY], fieldboosts={TITLE: title_boost, BODY: 1.0}))
     parser.remove_plugin_class(SingleQuotePlugin)
     parser.remove_plugin_class(WildcardPlugin)
     parser.remove_plugin_class(PhrasePlugin)
@@ -182,10 +183,29 @@ def clean_query(text: str) -> str:
     return re.sub(r"(?<![\w\"])([^\W\d_]\w*):", lambda m: m.group(1).lower() + ":", text)
 
 
-def parse_query(schema: Schema, text: str, *, conjunctive: bool = True) -> ParsedQuery:
+# French interrogatives: in a question they carry no topic, like stop words.
+QUESTION_WORDS = frozenset(fold(w) for w in (
+    "combien comment pourquoi quand où quoi lequel laquelle lesquels lesquelles auquel auxquels "
+    "auxquelles duquel desquels desquelles est-ce").split())
+_BARE_WORD = re.compile(r"(?<![\w:*'’-])[^\W\d_][\w'’-]*(?![\w:*])")
+
+
+def drop_question_words(text: str) -> str:
+    """Remove bare interrogatives outside quotes, unless nothing else would be left."""
+    parts = text.split('"')
+    for i in range(0, len(parts), 2):
+        parts[i] = _BARE_WORD.sub(lambda m: "" if fold(m.group()) in QUESTION_WORDS else m.group(), parts[i])
+    kept = '"'.join(parts)
+    return kept if _BARE_WORD.search(kept) or '"' in kept else text
+
+
+def parse_query(schema: Schema, text: str, *, conjunctive: bool = True,
+                ranking: Ranking = DEFAULT_RANKING) -> ParsedQuery:
     """Parse ``text``; raise QueryError when it is malformed or has no searchable word."""
     cleaned = clean_query(text)
-    parser = make_parser(schema, conjunctive=conjunctive)
+    if ranking.question_words:
+        cleaned = drop_question_words(cleaned)
+    parser = make_parser(schema, conjunctive=conjunctive, title_boost=ranking.title_boost)
     try:
         q = parser.parse(cleaned)
     except Exception as exc:  # Whoosh raises many types on odd syntax

@@ -15,9 +15,10 @@ from typing import Any, Literal
 from whoosh import query as wq
 from whoosh import scoring
 
-from .config import BM25_B, BM25_K1, DEFAULT_LIMIT, MAX_LIMIT, SNIPPET_FRAGMENTS, TITLE_B
+from .config import DEFAULT_LIMIT, DEFAULT_RANKING, MAX_LIMIT, SNIPPET_FRAGMENTS, Ranking
 from .errors import QueryError
 from .queries import ParsedQuery, parse_query
+from .reranking import rerank
 from .schema import BODY, ID_FIELD, MODIFIED, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL, source_key
 from .snippets import Snippet, Span, TermMatcher, best_snippets
 
@@ -27,7 +28,7 @@ Mode = Literal["auto", "all", "any"]
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result. Dates are timezone-aware UTC; ``snippets`` are in article order."""
+    """One search result. Dates are timezone-aware UTC; ``snippets`` come best first."""
 
     id: str
     rank: int
@@ -57,8 +58,8 @@ class Results:
     query: str = ""
 
 
-def weighting() -> scoring.WeightingModel:
-    return scoring.BM25F(B=BM25_B, K1=BM25_K1, **{f"{TITLE}_B": TITLE_B})
+def weighting(ranking: Ranking = DEFAULT_RANKING) -> scoring.WeightingModel:
+    return scoring.BM25F(B=ranking.b, K1=ranking.k1, **{f"{TITLE}_B": ranking.title_b})
 
 
 def to_datetime(value: date | datetime | str | None, *, end_of_day: bool = False) -> datetime | None:
@@ -91,7 +92,7 @@ def build_filter(since: Any = None, until: Any = None, source: str | None = None
 
 def search(searcher: Any, text: str, *, limit: int = DEFAULT_LIMIT, page: int = 1, since: Any = None,
            until: Any = None, source: str | None = None, sort: Sort = "relevance", mode: Mode = "auto",
-           fragments: int = SNIPPET_FRAGMENTS) -> Results:
+           fragments: int = SNIPPET_FRAGMENTS, ranking: Ranking = DEFAULT_RANKING) -> Results:
     """Run one query on an open Whoosh searcher and build the requested page of hits."""
     if not 1 <= limit <= MAX_LIMIT:
         raise QueryError(f"--limit must be between 1 and {MAX_LIMIT}, not {limit}.")
@@ -100,12 +101,17 @@ def search(searcher: Any, text: str, *, limit: int = DEFAULT_LIMIT, page: int = 
     if sort not in ("relevance", "date"):
         raise QueryError(f"Unknown sort {sort!r}: use relevance or date.")
     flt = build_filter(since, until, source)
-    parsed = parse_query(searcher.schema, text, conjunctive=mode != "any")
-    found, total = _run(searcher, parsed.query, flt, page * limit, sort)
+    searcher.weighting = weighting(ranking)
+    want = page * limit
+    parsed = parse_query(searcher.schema, text, conjunctive=mode != "any", ranking=ranking)
+    any_word = mode == "any" or (mode == "auto" and parsed.words > ranking.long_query)
+    if any_word and mode == "auto":
+        parsed = parse_query(searcher.schema, text, conjunctive=False, ranking=ranking)
+    found, total = _run(searcher, parsed, flt, want, sort, ranking, any_word)
     partial = False
-    if mode == "auto" and total == 0 and parsed.words > 1:
-        parsed = parse_query(searcher.schema, text, conjunctive=False)
-        found, total = _run(searcher, parsed.query, flt, page * limit, sort)
+    if mode == "auto" and not any_word and total == 0 and parsed.words > 1:
+        parsed = parse_query(searcher.schema, text, conjunctive=False, ranking=ranking)
+        found, total = _run(searcher, parsed, flt, want, sort, ranking, True)
         partial = total > 0
     start = (page - 1) * limit
     hits = [_hit(searcher, parsed, rank, docnum, score, fragments)
@@ -113,16 +119,19 @@ def search(searcher: Any, text: str, *, limit: int = DEFAULT_LIMIT, page: int = 
     return Results(hits=hits, total=total, partial=partial, query=text)
 
 
-def _run(searcher: Any, q: wq.Query, flt: wq.Query | None, n: int, sort: Sort) -> tuple[list[tuple[int, float]], int]:
+def _run(searcher: Any, parsed: ParsedQuery, flt: wq.Query | None, n: int, sort: Sort, ranking: Ranking,
+         any_word: bool) -> tuple[list[tuple[int, float]], int]:
     if sort == "date":
-        results = searcher.search(q, filter=flt, limit=n, sortedby=PUBLISHED, reverse=True)
+        results = searcher.search(parsed.query, filter=flt, limit=n, sortedby=PUBLISHED, reverse=True)
         return [(hit.docnum, hit.score or 0.0) for hit in results], len(results)
     # Fetch a little more than needed so that equal scores can be ordered newest first.
-    results = searcher.search(q, filter=flt, limit=n + 10)
+    results = searcher.search(parsed.query, filter=flt, limit=max(n + 10, ranking.rerank if any_word else 0))
+    found = [(hit.docnum, hit.score) for hit in results]
+    if any_word:
+        found = rerank(searcher, found, parsed.terms, ranking)
     reader = searcher.reader()
     dates = reader.column_reader(PUBLISHED, translate=False) if reader.has_column(PUBLISHED) else None
-    ranked = sorted(((hit.docnum, hit.score) for hit in results),
-                    key=lambda d: (-round(d[1], 6), -_timestamp(dates, d[0])))
+    ranked = sorted(found, key=lambda d: (-round(d[1], 6), -_timestamp(dates, d[0])))
     return ranked[:n], len(results)
 
 

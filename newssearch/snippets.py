@@ -3,7 +3,8 @@
 A word matches when its analysed form (folded, stemmed) is one of the query's terms or
 starts with one of its prefixes, so ``etats-unis leopard`` highlights ``États-Unis`` and
 ``Leopard``. Passages are sentences, chosen greedily so that together they show as many
-distinct query terms as possible, and shown in article order.
+distinct query terms as possible, best first: ``hit.snippet`` is the passage
+that shows the most of the query.
 """
 
 from __future__ import annotations
@@ -67,14 +68,14 @@ class TermMatcher:
 def best_snippets(text: str, matcher: TermMatcher, *, fragments: int = SNIPPET_FRAGMENTS,
                   chars: int = SNIPPET_CHARS) -> list[Snippet]:
     """Up to ``fragments`` sentences of ``text`` that together show the most query terms,
-    in text order. With no match, the opening of the text (no spans)."""
+    best first. With no match, the opening of the text (no spans)."""
     matches = matcher.matches(text)
     if not matches:
         return [_cut(text, 0, min(len(text), chars), [], chars)] if text.strip() else []
     sentences = _sentences(text)
     inside = [[m for m in matches if start <= m.start < end] for start, end in sentences]
     chosen = _cover(inside, fragments)
-    return [_cut(text, *sentences[index], inside[index], chars) for index in sorted(chosen)]
+    return [_cut(text, *sentences[index], inside[index], chars) for index in chosen]
 
 
 def _cover(inside: list[list[_Match]], fragments: int) -> list[int]:

@@ -37,14 +37,14 @@ def test_prefix_matches_are_highlighted() -> None:
     assert marked(snippet) == ["Medvedev", "Medvedeva"]
 
 
-def test_snippets_cover_the_query_terms_in_article_order() -> None:
+def test_snippets_cover_the_query_terms_best_first() -> None:
     body = SEED.read_text(encoding="utf-8").split("\n\n", 1)[1]
     snippets = best_snippets(body, matcher("Ramstein", "Leopard"))
     assert 1 <= len(snippets) <= 3
     texts = " ".join(s.text for s in snippets)
     assert "Leopard" in texts and "Ramstein" in texts  # no sentence has both: two are shown
-    positions = [body.find(s.text.strip("…")[:30]) for s in snippets]
-    assert positions == sorted(positions) and -1 not in positions
+    assert all(body.find(s.text.strip("…")[:30]) >= 0 for s in snippets)
+    assert "Leopard" in snippets[0].text or "Ramstein" in snippets[0].text
 
 
 def test_long_sentence_is_cut_around_the_matches() -> None:
