@@ -149,6 +149,17 @@ class FrenchFilter(Filter):
             yield t
 
 
+def index_terms(analyzer: Any, text: str) -> list[str] | None:
+    """The term at each position of ``text`` ('' where a stop word was), computed without
+    Token objects: the indexing fast path. None when ``analyzer`` is not the French chain."""
+    items = getattr(analyzer, "items", None)
+    if not items or len(items) != 2 or type(items[0]) is not FrenchTokenizer \
+            or type(items[1]) is not FrenchFilter:
+        return None
+    get, term = items[1]._cache.get, items[1].term
+    return [found if (found := get(word)) is not None else term(word) for word in _WORD.findall(text)]
+
+
 def french_analyzer() -> CompositeAnalyzer:
     """The one analysis chain used for indexing and for queries."""
     return FrenchTokenizer() | FrenchFilter()

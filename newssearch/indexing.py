@@ -23,10 +23,10 @@ from typing import Any
 from whoosh import index as windex
 from whoosh.index import FileIndex, LockError
 
-from .config import COMMIT_EVERY, INDEX_FORMAT_VERSION, MAX_FILE_BYTES, WRITER_LIMIT_MB
+from .config import COMMIT_EVERY, INDEX_FORMAT_VERSION, MAX_FILE_BYTES, MP_BATCH, MP_MIN_FILES, WRITER_LIMIT_MB
 from .documents import Article, Skipped, iter_files, parse_bytes, read_bytes
 from .errors import DocumentError, IndexLockedError, IndexNotFoundError, IndexVersionError, IndexWriteError
-from .schema import (BODY, HASH, ID_FIELD, MODIFIED, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
+from .schema import (BODY, FILE, HASH, ID_FIELD, MODIFIED, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
                      build_schema, source_key)
 
 META_FILE = "newssearch.json"
@@ -142,8 +142,10 @@ def _naive_utc(when: datetime | None) -> datetime | None:
 
 def article_fields(article: Article) -> dict[str, Any]:
     """The Whoosh document for one article (dates stored as naive UTC, as Whoosh wants)."""
-    doc: dict[str, Any] = {ID_FIELD: article.id, PATH: article.path, TITLE: article.title,
+    doc: dict[str, Any] = {ID_FIELD: article.id, TITLE: article.title,
                            BODY: article.body, HASH: article.content_hash}
+    if article.path != article.id:  # a text file's id is its path: no need to index it twice
+        doc[FILE] = doc[PATH] = article.path
     if article.source:
         doc[SOURCE] = article.source
         doc[SOURCE_KEY] = source_key(article.source)
@@ -163,15 +165,22 @@ class _Batch:
     """A Whoosh writer opened lazily and committed every ``every`` articles."""
 
     def __init__(self, ix: FileIndex, folder: Path, manifest: dict[str, FileState], every: int,
-                 wait: float) -> None:
+                 wait: float, procs: int) -> None:
         self.ix, self.folder, self.manifest, self.every, self.wait = ix, folder, manifest, every, wait
+        self.procs = procs
         self.writer: Any = None
         self.pending = 0
 
     def get(self) -> Any:
         if self.writer is None:
+            options: dict[str, Any] = {"limitmb": WRITER_LIMIT_MB, "timeout": self.wait, "delay": 0.25}
+            if self.procs > 1:
+                # Whoosh's multi-process writer: worker processes analyse and index documents
+                # into one segment each; multisegment skips the single-process final merge.
+                options.update(procs=self.procs, multisegment=True, batchsize=MP_BATCH,
+                               subargs={"limitmb": WRITER_LIMIT_MB // self.procs})
             try:
-                self.writer = self.ix.writer(limitmb=WRITER_LIMIT_MB, timeout=self.wait, delay=0.25)
+                self.writer = self.ix.writer(**options)
             except LockError as exc:
                 raise IndexLockedError(self.folder, _lock_owner(self.folder)) from exc
             _write_owner(self.folder)
@@ -219,9 +228,14 @@ def _lock_owner(folder: Path) -> int | None:
         return None
 
 
+def default_procs(files: int) -> int:
+    """Worker processes for a run over ``files`` files: one per core for large runs."""
+    return min(os.cpu_count() or 1, 4) if files >= MP_MIN_FILES else 1
+
+
 def update_index(folder: Path, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
                  progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES,
-                 commit_every: int = COMMIT_EVERY, wait: float = 0.0) -> IndexReport:
+                 commit_every: int = COMMIT_EVERY, wait: float = 0.0, procs: int | None = None) -> IndexReport:
     """Add new files, re-index changed ones, skip unchanged ones, and with ``prune`` drop the
     articles of indexed files that no longer exist. Unreadable files are listed in
     ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay."""
@@ -239,7 +253,7 @@ def update_index(folder: Path, paths: Iterable[Path | str], *, prune: bool = Fal
         if key not in seen:
             seen.add(key)
             files.append(Path(key))
-    batch = _Batch(ix, folder, manifest, commit_every, wait)
+    batch = _Batch(ix, folder, manifest, commit_every, wait, procs or default_procs(len(files)))
     try:
         for done, path in enumerate(files, start=1):
             _update_file(batch, path, report, strict, max_bytes)
@@ -247,7 +261,7 @@ def update_index(folder: Path, paths: Iterable[Path | str], *, prune: bool = Fal
                 progress(done, len(files))
         if prune:
             for key in [k for k in manifest if k not in seen and not os.path.exists(k)]:
-                batch.get().delete_by_term(PATH, key)
+                _delete_file(batch.get(), key)
                 del manifest[key]
                 report.removed += 1
         batch.commit()
@@ -258,6 +272,12 @@ def update_index(folder: Path, paths: Iterable[Path | str], *, prune: bool = Fal
         ix.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _delete_file(writer: Any, key: str) -> None:
+    """Delete the articles of one file: by path (JSON files) and by id (text files)."""
+    writer.delete_by_term(PATH, key)
+    writer.delete_by_term(ID_FIELD, key)
 
 
 def _skip(report: IndexReport, skipped: Skipped, strict: bool) -> None:
@@ -291,7 +311,7 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
         _skip(report, skipped, strict)
     writer = batch.get()
     if old:
-        writer.delete_by_term(PATH, key)
+        _delete_file(writer, key)
         report.updated += 1
     else:
         report.added += 1

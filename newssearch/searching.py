@@ -19,7 +19,7 @@ from .config import DEFAULT_LIMIT, DEFAULT_RANKING, MAX_LIMIT, SNIPPET_FRAGMENTS
 from .errors import QueryError
 from .queries import ParsedQuery, parse_query
 from .reranking import rerank
-from .schema import BODY, ID_FIELD, MODIFIED, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL, source_key
+from .schema import BODY, FILE, ID_FIELD, MODIFIED, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL, source_key
 from .snippets import Snippet, Span, TermMatcher, best_snippets
 
 Sort = Literal["relevance", "date"]
@@ -150,7 +150,7 @@ def _hit(searcher: Any, parsed: ParsedQuery, rank: int, docnum: int, score: floa
     matcher = term_matcher(searcher.schema, parsed.terms, parsed.prefixes)
     title = stored.get(TITLE, "")
     modified = stored.get(MODIFIED)
-    return Hit(id=stored[ID_FIELD], rank=rank, score=float(score), title=title, path=stored.get(PATH, ""),
+    return Hit(id=stored[ID_FIELD], rank=rank, score=float(score), title=title, path=stored.get(FILE, stored[ID_FIELD]),
                published=_utc(stored.get(PUBLISHED)),
                modified=datetime.fromisoformat(modified) if modified else None,
                source=stored.get(SOURCE), url=stored.get(URL), title_spans=matcher.spans(title),

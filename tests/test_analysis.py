@@ -85,3 +85,15 @@ def test_analyzer_pickles_without_its_cache() -> None:
     clone = pickle.loads(pickle.dumps(analyzer))
     assert [t.text for t in clone("chars")] == ["char"]
     assert len(pickle.dumps(analyzer)) < 2000
+
+
+@pytest.mark.parametrize("text", ["envoi de chars à l’Ukraine", "Les États-Unis, aujourd'hui !", "", "le la"])
+def test_index_fast_path_gives_the_same_postings(text: str) -> None:
+    from whoosh.formats import Positions
+
+    from newssearch.schema import FrenchPositions
+
+    analyzer = french_analyzer()
+    fast = sorted(FrenchPositions().word_values(text, analyzer, mode="index"))
+    slow = sorted(Positions().word_values(text, analyzer, mode="index"))
+    assert fast == slow

@@ -117,7 +117,7 @@ def test_partial_matches_are_announced(runner: CliRunner, indexed: Path) -> None
     [
         ('"Ramstein Leopard', "Unbalanced quote in query: \"Ramstein Leopard"),
         ("(Ramstein", "Unbalanced parenthesis in query: (Ramstein"),
-        ("auteur:Dupont", "Unknown field 'auteur:' in query (known fields: body, date, id, source, title, url)."),
+        ("auteur:Dupont", "Unknown field 'auteur:' in query (known fields: body, date, id, source, title)."),
         ("le la", "The query 'le la' has no searchable words (only stop words or punctuation)."),
     ],
 )
