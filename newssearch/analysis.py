@@ -45,10 +45,16 @@ quelles sans soi
 """
 
 
+_NOT_TERM = re.compile(r"[^a-z0-9'*]+")  # '*' survives for wildcard patterns
+
+
 def fold(word: str) -> str:
-    """Lowercase, expand œ/æ, fold accents to ASCII, normalise the apostrophe."""
+    """Lowercase, expand œ/æ, fold accents to ASCII, normalise the apostrophe. Other scripts
+    are transliterated (unidecode) and anything but letters, digits and ' is dropped."""
     lowered = word.lower().translate(_LIGATURES)
-    return lowered if lowered.isascii() else unidecode(lowered)
+    if lowered.isascii() and lowered.isalnum():
+        return lowered
+    return _NOT_TERM.sub("", unidecode(lowered).lower())
 
 
 FRENCH_STOP_WORDS: frozenset[str] = frozenset(fold(w) for w in _FRENCH_STOP_WORDS.split())

@@ -52,7 +52,7 @@ JSON_SUFFIXES: Final = frozenset({".json", ".jsonl"})
 MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 
 # Indexing: articles per committed batch, and memory given to the Whoosh writer.
-COMMIT_EVERY: Final = 5_000
+COMMIT_EVERY: Final = 10_000
 WRITER_LIMIT_MB: Final = 256
 # Runs over at least this many files use one worker process per core (at most 4),
 # handing them documents in batches of MP_BATCH.

@@ -87,11 +87,18 @@ def is_supported(path: Path) -> bool:
 # ---------------------------------------------------------------- walking
 
 
-def iter_files(paths: Iterable[Path | str]) -> Iterator[tuple[Path, str | None]]:
+def iter_files(paths: Iterable[Path | str], *, exclude: Iterable[Path] = ()) -> Iterator[tuple[Path, str | None]]:
     """Yield ``(file, None)`` for each supported file under ``paths``, recursively, in a
     stable order, and ``(path, reason)`` for what cannot be read (missing, unsupported,
-    symlink loop, unreadable folder). Hidden files and folders are passed over."""
+    symlink loop, unreadable folder). Hidden files and folders, and the folders in
+    ``exclude`` (the index itself), are passed over."""
     seen_dirs: set[tuple[int, int]] = set()
+    for folder in exclude:
+        try:
+            st = folder.stat()
+            seen_dirs.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass
     for given in paths:
         path = Path(given)
         if path.is_dir():
@@ -104,36 +111,39 @@ def iter_files(paths: Iterable[Path | str]) -> Iterator[tuple[Path, str | None]]
             yield path, "no such file or folder"
 
 
-def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | None]]:
-    try:
-        st = folder.stat()
-    except OSError as exc:
-        yield folder, _os_reason(exc)
-        return
-    key = (st.st_dev, st.st_ino)
-    if key in seen:
-        yield folder, "folder already visited (symbolic link loop)"
-        return
-    seen.add(key)
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        yield folder, _os_reason(exc)
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        path = Path(entry.path)
+def _walk(top: Path, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | None]]:
+    """Depth-first, in name order, without recursion (folders may nest thousands deep)."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
         try:
-            if entry.is_dir():
-                yield from _walk(path, seen)
-            elif entry.is_file():
-                if is_supported(path):
-                    yield path, None
-            elif entry.is_symlink():
-                yield path, "broken symbolic link"
+            st = folder.stat()
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                if folder.is_symlink():
+                    yield folder, "folder already visited (symbolic link loop)"
+                continue
+            seen.add(key)
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            yield path, _os_reason(exc)
+            yield folder, _os_reason(exc)
+            continue
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_dir():
+                    subfolders.append(path)
+                elif entry.is_file():
+                    if is_supported(path):
+                        yield path, None
+                elif entry.is_symlink():
+                    yield path, "broken symbolic link"
+            except OSError as exc:
+                yield path, _os_reason(exc)
+        stack.extend(reversed(subfolders))
 
 
 def _os_reason(exc: OSError) -> str:
@@ -155,8 +165,7 @@ def decode_text(raw: bytes) -> str:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            # Legacy French files are cp1252; its five undefined bytes fall back to latin-1.
-            text = raw.decode("cp1252", errors="replace") if _cp1252_ok(raw) else raw.decode("latin-1")
+            text = _decode_legacy(raw)
     text = unicodedata.normalize("NFC", text)
     return text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACES)
 
@@ -164,8 +173,18 @@ def decode_text(raw: bytes) -> str:
 _SPACES = {0x00A0: " ", 0x202F: " ", 0x2007: " ", 0xFEFF: None}
 
 
-def _cp1252_ok(raw: bytes) -> bool:
-    return not any(b in raw for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))
+def _decode_legacy(raw: bytes) -> str:
+    """Text that is not valid UTF-8: UTF-8 with a few bad bytes (a truncated file, a stray
+    byte) keeps its UTF-8 reading with U+FFFD for the bad bytes; otherwise it is a legacy
+    cp1252 file (latin-1 where cp1252 leaves a byte undefined)."""
+    as_utf8 = raw.decode("utf-8", errors="replace")
+    bad = as_utf8.count("\ufffd")
+    valid = sum(1 for ch in as_utf8 if ord(ch) > 127) - bad
+    if valid > bad:  # more well-formed UTF-8 characters than bad bytes
+        return as_utf8
+    if any(b in raw for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")):
+        return raw.decode("latin-1")
+    return raw.decode("cp1252")
 
 
 # ---------------------------------------------------------------- reading

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as windex
-from whoosh.index import FileIndex, LockError
+from whoosh.index import FileIndex
 
 from .config import COMMIT_EVERY, INDEX_FORMAT_VERSION, MAX_FILE_BYTES, MP_BATCH, MP_MIN_FILES, WRITER_LIMIT_MB
 from .documents import Article, Skipped, iter_files, parse_bytes, read_bytes
-from .errors import DocumentError, IndexLockedError, IndexNotFoundError, IndexVersionError, IndexWriteError
+from .errors import DocumentError, IndexNotFoundError, IndexVersionError, IndexWriteError
 from .schema import (BODY, FILE, HASH, ID_FIELD, MODIFIED, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
                      build_schema, source_key)
+from .writers import open_writer, release
 
 META_FILE = "newssearch.json"
 MANIFEST_FILE = "files.json"
@@ -97,7 +98,7 @@ def create_index(folder: Path) -> FileIndex:
         ix = windex.create_in(str(folder), build_schema())
         _write_json(folder / META_FILE, {"format": INDEX_FORMAT_VERSION,
                                          "created": _now(), "updated": _now()})
-        _write_json(folder / MANIFEST_FILE, {})
+        _write_json(folder / MANIFEST_FILE, {"generation": ix.latest_generation(), "files": {}})
     except OSError as exc:
         raise IndexWriteError(folder, exc.strerror or str(exc)) from exc
     return ix
@@ -117,17 +118,19 @@ def _write_json(path: Path, data: object) -> None:
     os.replace(tmp, path)
 
 
-def load_manifest(folder: Path) -> dict[str, FileState]:
+def load_manifest(folder: Path) -> tuple[dict[str, FileState], int]:
+    """The indexed files, and the index generation they describe (-1 if unknown)."""
     try:
         raw = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {path: FileState(*entry) for path, entry in raw.items()}
+        files = {path: FileState(*entry) for path, entry in raw["files"].items()}
+        return files, int(raw["generation"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}, -1
 
 
-def save_manifest(folder: Path, manifest: dict[str, FileState]) -> None:
-    _write_json(folder / MANIFEST_FILE, {p: [s.mtime_ns, s.size, s.sha256, s.articles]
-                                         for p, s in sorted(manifest.items())})
+def save_manifest(folder: Path, manifest: dict[str, FileState], generation: int) -> None:
+    files = {p: [s.mtime_ns, s.size, s.sha256, s.articles] for p, s in sorted(manifest.items())}
+    _write_json(folder / MANIFEST_FILE, {"generation": generation, "files": files})
     meta = read_meta(folder)
     meta["updated"] = _now()
     _write_json(folder / META_FILE, meta)
@@ -162,7 +165,8 @@ def article_fields(article: Article) -> dict[str, Any]:
 
 
 class _Batch:
-    """A Whoosh writer opened lazily and committed every ``every`` articles."""
+    """A writer opened lazily and committed every ``every`` articles; the manifest is saved
+    after each commit, with the index generation it describes."""
 
     def __init__(self, ix: FileIndex, folder: Path, manifest: dict[str, FileState], every: int,
                  wait: float, procs: int) -> None:
@@ -173,17 +177,8 @@ class _Batch:
 
     def get(self) -> Any:
         if self.writer is None:
-            options: dict[str, Any] = {"limitmb": WRITER_LIMIT_MB, "timeout": self.wait, "delay": 0.25}
-            if self.procs > 1:
-                # Whoosh's multi-process writer: worker processes analyse and index documents
-                # into one segment each; multisegment skips the single-process final merge.
-                options.update(procs=self.procs, multisegment=True, batchsize=MP_BATCH,
-                               subargs={"limitmb": WRITER_LIMIT_MB // self.procs})
-            try:
-                self.writer = self.ix.writer(**options)
-            except LockError as exc:
-                raise IndexLockedError(self.folder, _lock_owner(self.folder)) from exc
-            _write_owner(self.folder)
+            self.writer = open_writer(self.ix, self.folder, procs=self.procs, wait=self.wait,
+                                      limitmb=WRITER_LIMIT_MB, batchsize=MP_BATCH)
         return self.writer
 
     def count(self, n: int) -> None:
@@ -192,40 +187,22 @@ class _Batch:
             self.commit()
 
     def commit(self) -> None:
-        if self.writer is None:
-            save_manifest(self.folder, self.manifest)
-            return
-        try:
+        if self.writer is not None:
             self.writer.commit()
-        except OSError as exc:
             self.writer = None
-            raise IndexWriteError(self.folder, exc.strerror or str(exc)) from exc
-        self.writer = None
+            release(self.folder)
         self.pending = 0
-        save_manifest(self.folder, self.manifest)
+        save_manifest(self.folder, self.manifest, self.ix.latest_generation())
 
     def cancel(self) -> None:
         if self.writer is not None:
-            self.writer.cancel()
-            self.writer = None
-
-
-def _owner_file(folder: Path) -> Path:
-    return folder / "writer.pid"
-
-
-def _write_owner(folder: Path) -> None:
-    try:
-        _owner_file(folder).write_text(str(os.getpid()), encoding="ascii")
-    except OSError:
-        pass
-
-
-def _lock_owner(folder: Path) -> int | None:
-    try:
-        return int(_owner_file(folder).read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        return None
+            writer, self.writer = self.writer, None
+            try:
+                writer.cancel()
+            except Exception:  # a writer whose commit failed half-way may not cancel cleanly
+                pass
+            finally:
+                release(self.folder)
 
 
 def default_procs(files: int) -> int:
@@ -233,19 +210,20 @@ def default_procs(files: int) -> int:
     return min(os.cpu_count() or 1, 4) if files >= MP_MIN_FILES else 1
 
 
-def update_index(folder: Path, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
+def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
                  progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES,
                  commit_every: int = COMMIT_EVERY, wait: float = 0.0, procs: int | None = None) -> IndexReport:
     """Add new files, re-index changed ones, skip unchanged ones, and with ``prune`` drop the
     articles of indexed files that no longer exist. Unreadable files are listed in
     ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay."""
     started = time.perf_counter()
+    folder = Path(folder)
     ix = open_or_create(folder)
-    manifest = load_manifest(folder)
+    manifest, generation = load_manifest(folder)
     report = IndexReport()
     files: list[Path] = []
     seen: set[str] = set()
-    for path, reason in iter_files(paths):
+    for path, reason in iter_files(paths, exclude=[folder]):
         if reason is not None:
             _skip(report, Skipped(str(path), reason), strict)
             continue
@@ -253,10 +231,13 @@ def update_index(folder: Path, paths: Iterable[Path | str], *, prune: bool = Fal
         if key not in seen:
             seen.add(key)
             files.append(Path(key))
+    # A run killed between a commit and its manifest leaves articles the manifest does not
+    # list: this run then deletes before adding, so that nothing is indexed twice.
+    resuming = generation != ix.latest_generation()
     batch = _Batch(ix, folder, manifest, commit_every, wait, procs or default_procs(len(files)))
     try:
         for done, path in enumerate(files, start=1):
-            _update_file(batch, path, report, strict, max_bytes)
+            _update_file(batch, path, report, strict, max_bytes, resuming)
             if progress:
                 progress(done, len(files))
         if prune:
@@ -265,6 +246,9 @@ def update_index(folder: Path, paths: Iterable[Path | str], *, prune: bool = Fal
                 del manifest[key]
                 report.removed += 1
         batch.commit()
+    except OSError as exc:
+        batch.cancel()
+        raise IndexWriteError(folder, (exc.strerror or str(exc)).lower()) from exc
     except BaseException:
         batch.cancel()
         raise
@@ -286,7 +270,8 @@ def _skip(report: IndexReport, skipped: Skipped, strict: bool) -> None:
     report.skipped.append(skipped)
 
 
-def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, max_bytes: int) -> None:
+def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, max_bytes: int,
+                 resuming: bool) -> None:
     key = str(path)
     old = batch.manifest.get(key)
     try:
@@ -310,8 +295,9 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
     for skipped in parsed.skipped:
         _skip(report, skipped, strict)
     writer = batch.get()
-    if old:
+    if old or resuming:
         _delete_file(writer, key)
+    if old:
         report.updated += 1
     else:
         report.added += 1

@@ -210,7 +210,9 @@ def parse_query(schema: Schema, text: str, *, conjunctive: bool = True,
         q = parser.parse(cleaned)
     except Exception as exc:  # Whoosh raises many types on odd syntax
         raise QueryError(f"Cannot parse query {text!r}: {exc}") from exc
-    for node in q.leaves():
+    for node in [q, *q.leaves()]:
+        if isinstance(node, wq.Every):
+            raise QueryError("A lone '*' would match every article: give at least two letters before it.")
         if isinstance(node, wq.Prefix) and len(node.text) < 2:
             raise QueryError(f"The wildcard '{node.text}*' is too short: give at least two letters.")
     if q is wq.NullQuery or not any(leaf is not wq.NullQuery for leaf in _positive_leaves(q)):

@@ -85,4 +85,4 @@ def build_schema() -> Schema:
 
 def source_key(source: str) -> str:
     """The exact-match form of a source name: case, accents and spacing folded."""
-    return " ".join(fold(source).split())
+    return " ".join(fold(word) for word in source.split())

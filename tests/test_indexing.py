@@ -24,7 +24,7 @@ def test_first_run_adds_every_file(tmp_path: Path, archive: Path) -> None:
     report = update_index(tmp_path / "ix", [archive])
     assert (report.added, report.updated, report.unchanged, report.removed) == (3, 0, 0, 0)
     assert report.articles == 6 and report.skipped == []
-    assert len(load_manifest(tmp_path / "ix")) == 3
+    assert len(load_manifest(tmp_path / "ix")[0]) == 3
 
 
 def test_second_run_skips_unchanged_files(tmp_path: Path, archive: Path) -> None:
@@ -39,7 +39,7 @@ def test_touched_but_identical_file_is_unchanged_by_hash(tmp_path: Path, archive
     os.utime(note, ns=(1, 1))
     report = update_index(tmp_path / "ix", [archive])
     assert (report.updated, report.unchanged) == (0, 3)
-    assert load_manifest(tmp_path / "ix")[str(note)].mtime_ns == 1
+    assert load_manifest(tmp_path / "ix")[0][str(note)].mtime_ns == 1
 
 
 def test_changed_file_is_reindexed_without_duplicates(tmp_path: Path, archive: Path,
@@ -146,3 +146,10 @@ def test_moved_archive_is_added_again_and_old_paths_pruned(tmp_path: Path, archi
     moved = shutil.move(archive, tmp_path / "moved")
     report = update_index(folder, [moved], prune=True)
     assert (report.added, report.removed) == (3, 3)
+
+
+def test_index_folder_inside_the_archive_is_not_indexed(tmp_path: Path, archive: Path) -> None:
+    folder = archive / "index"
+    assert update_index(folder, [archive]).added == 3
+    report = update_index(folder, [archive])
+    assert (report.added, report.unchanged, report.skipped) == (0, 3, [])

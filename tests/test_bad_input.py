@@ -1,0 +1,192 @@
+"""Odd files and odd queries: each gets a one-line reason or a sensible result, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newssearch import NewsIndex, QueryError
+from newssearch.analysis import analyse, fold, french_analyzer
+from newssearch.documents import read_file
+from newssearch.indexing import update_index
+from newssearch.queries import parse_query
+from newssearch.schema import build_schema
+
+HEADER = "Titre\n(last modified Mon, 23 Jan 2023 11:36:09 GMT )\nJan 23, 2023 11:36 UTC\n  •  Titre\n\n"
+
+BAD_FILES: list[tuple[str, bytes, str | None]] = [
+    # name, content, expected skip reason (None: read best-effort)
+    ("binary.txt", bytes(range(256)), "binary file (contains NUL bytes)"),
+    ("empty.txt", b"", "empty file"),
+    ("spaces.txt", b" \n\t\n", "empty file"),
+    ("huge.txt", b"Titre\n\n" + b"mot " * 400, "file too large (1,607 bytes, limit 1,000)"),
+    ("truncated.txt", "Titre\n\nLe président a déclaré à l’".encode("utf-8")[:-2], None),
+    ("invalid-utf8.txt", "Titre\n\nUne phrase é".encode("utf-8") + b"\xff\xfe" + "à Noël".encode("utf-8"), None),
+    ("cp1252.txt", "Titre\n\nLe ministre a déclaré à Noël : « non ».".encode("cp1252"), None),
+    ("latin1.txt", "Titre\n\nÉté à Besançon".encode("latin-1"), None),
+    ("header-only.txt", HEADER.encode("utf-8"), None),
+    ("broken.jsonl", b'{"id": "ok1", "title": "Bon"}\n{"id": \n[1,2]\n{"id": "ok2", "body": 3}\n', None),
+    ("wrong.json", b'{"id": {"a": 1}, "title": "x"}', None),
+    ("truncated.json", b'[{"id": "a", "title": "Un"}, {"id": "b", "ti', None),
+]
+
+
+def test_every_bad_file_gets_a_reason_and_the_rest_is_indexed(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for name, content, _ in BAD_FILES:
+        (archive / name).write_bytes(content)
+    (archive / "good.txt").write_text("Bon article\n\nRamstein et Leopard.", encoding="utf-8")
+    report = update_index(tmp_path / "ix", [archive], max_bytes=1000)
+    reasons = {Path(s.path).name + (f":{s.line}" if s.line else ""): s.reason for s in report.skipped}
+    for name, _, reason in BAD_FILES:
+        if reason is not None:
+            assert reasons.pop(name) == reason
+    assert reasons == {
+        "broken.jsonl:2": "invalid JSON (Expecting value)",
+        "broken.jsonl:3": "record is list, expected an object",
+        "broken.jsonl:4": "'body' is int, expected text",
+        "wrong.json": "'id' is dict, expected text or a number",
+        "truncated.json:1": "invalid JSON (Unterminated string starting at)",
+    }
+    with NewsIndex.open(tmp_path / "ix") as ix:
+        assert [h.title for h in ix.search("Ramstein Leopard")] == ["Bon article"]
+        assert {h.id for h in ix.search("Noël")} == {str(archive / "invalid-utf8.txt"), str(archive / "cp1252.txt")}
+        assert [h.id for h in ix.search("Besançon")] == [str(archive / "latin1.txt")]
+        assert [h.id for h in ix.search("title:bon")] == [str(archive / "good.txt"), "ok1"] or \
+            sorted(h.id for h in ix.search("title:bon")) == sorted([str(archive / "good.txt"), "ok1"])
+
+
+@pytest.mark.parametrize("name", ["truncated.txt", "invalid-utf8.txt"])
+def test_mostly_utf8_files_keep_their_accents(tmp_path: Path, name: str) -> None:
+    content = dict((n, c) for n, c, _ in BAD_FILES)[name]
+    path = tmp_path / name
+    path.write_bytes(content)
+    [article] = read_file(path).articles
+    assert "é" in article.body and "Ã" not in article.body
+
+
+def test_deeply_nested_folders(tmp_path: Path) -> None:
+    folder = tmp_path
+    for _ in range(1200):  # deeper than Python's recursion limit
+        folder = folder / "d"
+        folder.mkdir()
+    (folder / "deep.txt").write_text("Au fond\n\nUn article enfoui.", encoding="utf-8")
+    assert update_index(tmp_path / "ix", [tmp_path / "d"]).added == 1
+    (folder / "deep.txt").unlink()
+    while folder != tmp_path:  # pytest's own clean-up recurses and would fail on this depth
+        folder.rmdir()
+        folder = folder.parent
+
+
+def test_symlink_loop_is_reported_once(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("Titre\n\nTexte.", encoding="utf-8")
+    os.symlink(tmp_path / "a", tmp_path / "a" / "loop")
+    report = update_index(tmp_path / "ix", [tmp_path / "a"])
+    assert report.added == 1
+    assert [s.reason for s in report.skipped] == ["folder already visited (symbolic link loop)"]
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "secret.txt").write_text("Titre\n\nTexte.", encoding="utf-8")
+    (archive / "open.txt").write_text("Titre\n\nTexte.", encoding="utf-8")
+    real = Path.read_bytes
+
+    def denied(self: Path) -> bytes:  # root reads anything, so simulate chmod 000
+        if self.name == "secret.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    report = update_index(tmp_path / "ix", [archive])
+    assert report.added == 1 and [str(s) for s in report.skipped] == [f"{archive / 'secret.txt'}: permission denied"]
+
+
+@pytest.fixture(scope="module")
+def small_index(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
+    folder = tmp_path_factory.mktemp("q")
+    (folder / "a.jsonl").write_text("\n".join(json.dumps(r) for r in [
+        {"id": "1", "title": "Les chars Leopard", "body": "Berlin envoie des chars à l'Ukraine."},
+        {"id": "2", "title": "Ramstein", "body": "Réunion à Ramstein des ministres de la défense."},
+    ]), encoding="utf-8")
+    ix = NewsIndex.open(folder / "ix", create=True)
+    ix.add([folder / "a.jsonl"])
+    return ix
+
+
+@pytest.mark.parametrize(
+    "query, outcome",
+    [
+        ("", QueryError),
+        ("le la les", QueryError),
+        ("?!;,.", QueryError),
+        ('"Ramstein', QueryError),
+        ("((Ramstein)", QueryError),
+        ("nimporte:quoi", QueryError),
+        ("Ramstein " * 1500, QueryError),  # 10,500 characters
+        ("a*", QueryError),
+        ("Ram\x00stein\x07 Leopard\x1b", ["1"]),  # control characters are spaces
+        ("Ramstein\tdéfense\n", ["2"]),
+        ("chars*", ["1"]),
+        ("Leopard OR", ["1"]),
+        ("NOT", []),
+        ("AND OR NOT", []),
+        ("*", QueryError),
+        ("title:", []),
+        ("date:[2020 to]", []),
+        ("🙂 Ramstein", ["2"]),
+    ],
+)
+def test_odd_queries(small_index: NewsIndex, query: str, outcome: object) -> None:
+    if outcome is QueryError:
+        with pytest.raises(QueryError):
+            small_index.search(query)
+    else:
+        assert [h.id for h in small_index.search(query)] == outcome
+
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=200)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT)
+def test_analysis_never_fails_and_index_equals_query_terms(text: str) -> None:
+    index_terms = [t.text for t in french_analyzer()(text, mode="index")]
+    query_terms = [t.text for t in french_analyzer()(text, mode="query")]
+    assert index_terms == query_terms == analyse(text)
+    assert all(t and t == t.lower() and t.isascii() for t in index_terms)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_folding_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["Ramstein", "les", "l’Ukraine", "États-Unis", "aujourd'hui", "chars"]),
+                min_size=1, max_size=6))
+def test_analysing_the_terms_again_changes_nothing_but_stems(words: list[str]) -> None:
+    terms = analyse(" ".join(words))
+    assert analyse(" ".join(terms)) == [analyse(t)[0] for t in terms]
+
+
+SCHEMA = build_schema()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('abc éÉ"()*:?!-\'’ ORANDNOT title: source: date:>2020 \x00\t')),
+               max_size=60) | TEXT)
+def test_query_parser_raises_only_query_errors(text: str) -> None:
+    try:
+        parse_query(SCHEMA, text)
+    except QueryError as exc:
+        assert "\n" not in str(exc).strip() or "\n" in text

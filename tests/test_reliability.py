@@ -1,0 +1,170 @@
+"""Bad input, interruptions and concurrent use never cost data (real subprocesses)."""
+
+from __future__ import annotations
+
+import errno
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from newssearch import IndexLockedError, IndexWriteError, NewsIndex
+from newssearch.indexing import update_index
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = ("Ramstein Leopard chars Ukraine Berlin Moscou alliance ministre défense réunion aide "
+         "militaire livraison armes sécurité conseil président Europe").split()
+
+
+def make_archive(folder: Path, n: int, seed: int = 1) -> Path:
+    rng = random.Random(seed)
+    for i in range(n):
+        sub = folder / f"{i % 7}"
+        sub.mkdir(parents=True, exist_ok=True)
+        body = " ".join(rng.choice(WORDS) for _ in range(60))
+        (sub / f"a{i:04d}.txt").write_text(f"Article {i} {rng.choice(WORDS)}\n\n{body}.\n", encoding="utf-8")
+    return folder
+
+
+def indexer(archive: Path, index: Path, *, commit_every: int = 25, procs: int = 1) -> subprocess.Popen[str]:
+    code = textwrap.dedent(f"""
+        from newssearch.indexing import update_index
+        update_index({str(index)!r}, [{str(archive)!r}], commit_every={commit_every}, procs={procs})
+    """)
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def snapshot(index: Path) -> list[tuple[str, str]]:
+    with NewsIndex.open(index) as ix:
+        searcher = ix._get_searcher()
+        return sorted((f["id"], f["hash"]) for f in searcher.all_stored_fields())
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str, str]]]:
+    folder = tmp_path_factory.mktemp("reference")
+    archive = make_archive(folder / "archive", 300)
+    update_index(folder / "index", [archive])
+    return archive, snapshot(folder / "index")
+
+
+@pytest.mark.parametrize("sig, procs", [(signal.SIGKILL, 1), (signal.SIGINT, 1), (signal.SIGKILL, 2)])
+def test_killed_indexing_resumes_to_the_same_index(tmp_path: Path, reference: tuple[Path, list[tuple[str, str]]],
+                                                   sig: int, procs: int) -> None:
+    archive, expected = reference
+    index = tmp_path / "index"
+    rng = random.Random(sig * 10 + procs)
+    for _ in range(3):
+        proc = indexer(archive, index, procs=procs)
+        time.sleep(rng.uniform(0.3, 1.5))
+        proc.send_signal(sig)
+        proc.communicate(timeout=60)
+        if (index / "newssearch.json").exists():
+            with NewsIndex.open(index) as ix:  # always openable and searchable
+                ix.search("Ramstein OR Leopard", limit=5)
+    finished = indexer(archive, index, procs=procs)
+    _, errors = finished.communicate(timeout=120)
+    assert finished.returncode == 0, errors
+    assert snapshot(index) == expected
+
+
+def test_second_writer_is_told_who_holds_the_index(tmp_path: Path, reference: tuple[Path, object]) -> None:
+    archive = reference[0]
+    index = tmp_path / "index"
+    update_index(index, [archive / "0"])
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from newssearch.indexing import open_index
+        from newssearch.writers import open_writer
+        writer = open_writer(open_index(Path({str(index)!r})), Path({str(index)!r}))
+        print("locked", flush=True)
+        time.sleep(60)
+    """)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with pytest.raises(IndexLockedError) as caught:
+        update_index(index, [archive])
+    assert caught.value.pid == holder.pid
+    assert f"is being updated by process {holder.pid}" in str(caught.value)
+    holder.kill()  # a lock left by a dead process clears itself
+    holder.communicate()
+    assert update_index(index, [archive]).added == 257
+
+
+def test_wait_for_the_other_writer(tmp_path: Path, reference: tuple[Path, object]) -> None:
+    archive = reference[0]
+    index = tmp_path / "index"
+    update_index(index, [archive / "0"])
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from newssearch.indexing import open_index
+        from newssearch.writers import open_writer
+        writer = open_writer(open_index(Path({str(index)!r})), Path({str(index)!r}))
+        print("locked", flush=True)
+        time.sleep(1.5)
+        writer.cancel()
+    """)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    assert update_index(index, [archive], wait=30).added == 257
+    holder.communicate()
+
+
+def test_searches_stay_consistent_while_indexing(tmp_path: Path, reference: tuple[Path, object]) -> None:
+    archive = reference[0]
+    index = tmp_path / "index"
+    update_index(index, [archive / "0"])
+    proc = indexer(archive, index, commit_every=20)
+    counts = []
+    with NewsIndex.open(index) as ix:
+        while proc.poll() is None:
+            results = ix.query("Ramstein OR Leopard OR Article", limit=3)
+            counts.append(len(ix))
+            assert results.hits and results.total <= counts[-1]
+        assert proc.communicate()[1] == "" and proc.returncode == 0
+        counts.append(len(ix))
+    assert counts == sorted(counts) and counts[-1] == 300 and len(counts) > 3
+
+
+def test_disk_full_leaves_the_old_index_intact(tmp_path: Path, reference: tuple[Path, list[tuple[str, str]]],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    archive, _ = reference
+    index = tmp_path / "index"
+    update_index(index, [archive / "0"])
+    before = snapshot(index)
+    from whoosh.writing import SegmentWriter
+
+    def full(self: object, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(SegmentWriter, "commit", full)
+    with pytest.raises(IndexWriteError, match="no space left on device. The index was left as it was"):
+        update_index(index, [archive], procs=1)
+    monkeypatch.undo()
+    assert snapshot(index) == before
+    assert update_index(index, [archive]).added == 257
+
+
+def test_read_only_index_folder(tmp_path: Path, reference: tuple[Path, object],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = reference[0]
+    index = tmp_path / "index"
+    update_index(index, [archive / "0"])
+    before = snapshot(index)
+    from whoosh.filedb.filestore import FileStorage
+
+    def read_only(self: object, name: str, *args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(FileStorage, "create_file", read_only)  # root ignores chmod: simulate it
+    with pytest.raises(IndexWriteError, match="permission denied"):
+        update_index(index, [archive], procs=1)
+    monkeypatch.undo()
+    assert snapshot(index) == before
+    assert update_index(index, [archive]).added == 257
