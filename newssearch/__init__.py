@@ -22,6 +22,7 @@ from .errors import (
 if TYPE_CHECKING:
     from .analysis import french_analyzer
     from .api import NewsIndex
+    from .browsing import Facets, IndexStats
     from .documents import Article, Skipped
     from .indexing import IndexReport
     from .searching import Hit, Results
@@ -37,11 +38,14 @@ _LAZY = {
     "Hit": "searching",
     "Results": "searching",
     "Snippet": "snippets",
+    "Facets": "browsing",
+    "IndexStats": "browsing",
     "french_analyzer": "analysis",
 }
 
 __all__ = [
-    "NewsIndex", "Article", "Skipped", "IndexReport", "Hit", "Results", "Snippet", "french_analyzer",
+    "NewsIndex", "Article", "Skipped", "IndexReport", "Hit", "Results", "Snippet", "Facets", "IndexStats",
+    "french_analyzer",
     "NewsSearchError", "IndexNotFoundError", "IndexVersionError", "IndexLockedError", "IndexWriteError",
     "DocumentError", "QueryError", "__version__",
 ]

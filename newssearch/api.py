@@ -7,15 +7,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
+import dataclasses
+from importlib.metadata import version as package_version
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .config import DEFAULT_INDEX_DIR, DEFAULT_LIMIT, DEFAULT_RANKING, MAX_FILE_BYTES, SNIPPET_FRAGMENTS, Ranking
-from .indexing import IndexReport, Progress, create_index, is_index, open_index, update_index
-from .searching import Hit, Mode, Results, Sort, search
+from . import browsing
+from .analysis import analyse
+from .browsing import Facets, IndexStats
+from .config import (DEFAULT_INDEX_DIR, DEFAULT_LIMIT, DEFAULT_RANKING, INDEX_FORMAT_VERSION, MAX_FILE_BYTES,
+                     MAX_LIMIT, SNIPPET_FRAGMENTS, Ranking)
+from .documents import Article
+from .indexing import IndexReport, Progress, create_index, is_index, open_index, read_meta, update_index
+from .queries import ParsedQuery, parse_query
+from .snippets import Span
+from .schema import BODY, FILE, ID_FIELD, MODIFIED, PUBLISHED, SOURCE, TITLE, URL
+from .searching import Hit, Mode, Results, Sort, search, search_parsed, term_matcher
 
 DateLike = date | datetime | str | None
 
@@ -65,9 +75,75 @@ class NewsIndex:
               until: DateLike = None, source: str | None = None, sort: Sort = "relevance",
               mode: Mode = "auto", fragments: int = SNIPPET_FRAGMENTS,
               ranking: Ranking = DEFAULT_RANKING) -> Results:
-        """Like ``search``, with the total number of matches and whether words were optional."""
-        return search(self._get_searcher(), query, limit=limit, page=page, since=since, until=until,
-                      source=source, sort=sort, mode=mode, fragments=fragments, ranking=ranking)
+        """Like ``search``, with the total number of matches, whether words were optional, and
+        a "did you mean" suggestion when a word is unknown to the index."""
+        searcher = self._get_searcher()
+        results = search(searcher, query, limit=limit, page=page, since=since, until=until,
+                         source=source, sort=sort, mode=mode, fragments=fragments, ranking=ranking)
+        if not results.hits or results.partial:
+            hint = browsing.suggestion(searcher, query, analyse)
+            results = dataclasses.replace(results, suggestion=hint)
+        return results
+
+    def export(self, query: str, *, since: DateLike = None, until: DateLike = None, source: str | None = None,
+               sort: Sort = "relevance", mode: Mode = "auto", batch: int = 500) -> Iterator[Hit]:
+        """Every hit of ``query`` (not one page), best first, each with its best snippet."""
+        page = 1
+        while True:
+            results = self.query(query, limit=batch, page=page, since=since, until=until, source=source,
+                                 sort=sort, mode=mode, fragments=1)
+            yield from results.hits
+            if page * batch >= min(results.total, MAX_LIMIT * 10) or not results.hits:
+                return
+            page += 1
+
+    def provenance(self, query: str, **filters: Any) -> dict[str, Any]:
+        """What is needed to cite and reproduce a search: query, filters, index, versions."""
+        meta = read_meta(self.path)
+        return {"query": query, "filters": {k: str(v) for k, v in filters.items() if v not in (None, "")},
+                "index": str(self.path.resolve()), "index_format": INDEX_FORMAT_VERSION,
+                "index_updated": meta.get("updated"), "articles": len(self), "newssearch": package_version("newssearch"),
+                "exported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+    def facets(self, query: str, *, since: DateLike = None, until: DateLike = None, source: str | None = None,
+               mode: Mode = "auto") -> Facets:
+        """Hit counts by source and by month for every hit of ``query``."""
+        results = self.query(query, limit=1, since=since, until=until, source=source, mode=mode, fragments=0)
+        assert results.parsed is not None
+        return browsing.facets(self._get_searcher(), results.parsed.query, results.filter)
+
+    def article(self, article_id: str) -> Article:
+        """One article in full; QueryError when the id is unknown."""
+        searcher = self._get_searcher()
+        stored = searcher.stored_fields(browsing.docnum_of(searcher, article_id))
+        published, modified = stored.get(PUBLISHED), stored.get(MODIFIED)
+        return Article(id=stored[ID_FIELD], title=stored.get(TITLE, ""), body=stored.get(BODY, ""),
+                       path=stored.get(FILE, stored[ID_FIELD]),
+                       published=published.replace(tzinfo=timezone.utc) if published else None,
+                       modified=datetime.fromisoformat(modified) if modified else None,
+                       source=stored.get(SOURCE), url=stored.get(URL))
+
+    def highlight(self, article: Article, query: str) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
+        """The spans of ``query``'s words in the article's title and body."""
+        schema = self._get_searcher().schema
+        parsed = parse_query(schema, query)
+        matcher = term_matcher(schema, parsed.terms, parsed.prefixes)
+        return matcher.spans(article.title), matcher.spans(article.body)
+
+    def similar(self, article_id: str, *, limit: int = DEFAULT_LIMIT, ranking: Ranking = DEFAULT_RANKING) -> list[Hit]:
+        """Articles most like ``article_id`` (more like this), itself excluded."""
+        searcher = self._get_searcher()
+        q = browsing.similar_query(searcher, browsing.docnum_of(searcher, article_id))
+        terms = frozenset(t.text for t in q.leaves() if t.fieldname in (BODY, TITLE) and hasattr(t, "text"))
+        parsed = ParsedQuery(q, terms, (), len(terms))
+        return search_parsed(searcher, parsed, limit=limit, ranking=ranking, query=f"similar:{article_id}").hits
+
+    def stats(self) -> IndexStats:
+        """Articles, sources, date range, size on disk and last update of the index."""
+        searcher = self._get_searcher()
+        size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        return browsing.stats(searcher, size_bytes=size, updated=read_meta(self.path).get("updated"),
+                              segments=len(self._ix._segments()))
 
     def __len__(self) -> int:
         return int(self._get_searcher().doc_count())

@@ -4,6 +4,7 @@ and exit codes. Heavy modules (Whoosh, rich) are imported inside the commands, s
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
@@ -106,27 +107,34 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict:
 @click.option("--all-words", "mode", flag_value="all", help="Require every word (no partial fallback).")
 @click.option("--any-word", "mode", flag_value="any", help="Any word may match; more matches rank higher.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit, for tools.")
+@click.option("--facets", is_flag=True, help="Also show hit counts by source and a timeline by month.")
+@click.option("--format", "export_format", type=click.Choice(["csv", "jsonl"]),
+              help="Export every hit (not one page), with a first line recording the query and index.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --format: write to this file instead of stdout.")
 def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, until: str | None,
-                  source: str | None, sort: str, limit: int, page: int, mode: str | None, as_json: bool) -> None:
+                  source: str | None, sort: str, limit: int, page: int, mode: str | None, as_json: bool,
+                  facets: bool, export_format: str | None, output: Path | None) -> None:
     """Search the index. Words are all required unless no article has them all.
 
     Syntax: OR, NOT, "exact phrase", prefix*, title:word, source:word,
     date:>2023-01-01.
     """
-    from .api import NewsIndex
-
     text = " ".join(words)
-    try:
-        ix = NewsIndex.open(index_dir)
-    except IndexNotFoundError as exc:
-        raise IndexNotFoundError(exc.path, _create_hint(index_dir)) from None
-    with ix:
-        results = ix.query(text, limit=limit, page=page, since=since, until=until, source=source,
-                           sort=sort, mode=mode or "auto")  # type: ignore[arg-type]
-    if not results.hits:
-        more = f" on page {page}" if page > 1 and results.total else ""
-        click.echo(f"No results for {text!r}{more}.", err=True)
-        return
+    filters = {"since": since, "until": until, "source": source}
+    with open_index_for_cli(index_dir) as ix:
+        if export_format:
+            _export(ix, text, export_format, output, sort=sort, mode=mode or "auto", **filters)
+            return
+        results = ix.query(text, limit=limit, page=page, sort=sort, mode=mode or "auto",
+                           **filters)
+        if results.suggestion:
+            click.echo(f"Did you mean: {results.suggestion}?", err=True)
+        if not results.hits:
+            more = f" on page {page}" if page > 1 and results.total else ""
+            click.echo(f"No results for {text!r}{more}.", err=True)
+            return
+        counts = ix.facets(text, mode=mode or "auto", **filters) if facets else None
     if results.partial:
         click.echo("No article contains all the words; showing articles with some of them.", err=True)
     if as_json:
@@ -136,6 +144,91 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
     from . import render
 
     render.print_results(results, page=page, limit=limit)
+    if counts is not None:
+        render.print_facets(counts)
+
+
+def open_index_for_cli(index_dir: Path) -> Any:
+    from .api import NewsIndex
+
+    try:
+        return NewsIndex.open(index_dir)
+    except IndexNotFoundError as exc:
+        raise IndexNotFoundError(exc.path, _create_hint(index_dir)) from None
+
+
+def _export(ix: Any, text: str, export_format: str, output: Path | None, **options: Any) -> None:
+    from .exporting import write_csv, write_jsonl
+
+    provenance = ix.provenance(text, **{k: v for k, v in options.items() if k in ("since", "until", "source")},
+                               sort=options["sort"], mode=options["mode"])
+    write = write_csv if export_format == "csv" else write_jsonl
+    hits = ix.export(text, **options)
+    if output is None:
+        count = write(hits, provenance, sys.stdout)
+    else:
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            count = write(hits, provenance, out)
+    click.echo(f"Exported {count:,} hits{f' to {output}' if output else ''}.", err=True)
+
+
+@cli.command("show")
+@click.argument("article_id")
+@index_option
+@click.option("--query", "-q", "highlight", metavar="QUERY", help="Highlight the words of this query.")
+@click.option("--json", "as_json", is_flag=True, help="The article as one JSON object.")
+def show_command(article_id: str, index_dir: Path, highlight: str | None, as_json: bool) -> None:
+    """Show one article in full (ARTICLE_ID as printed by query --json or the hit line)."""
+    with open_index_for_cli(index_dir) as ix:
+        article = ix.article(article_id)
+        spans = ix.highlight(article, highlight) if highlight else ((), ())
+    if as_json:
+        click.echo(json.dumps({"id": article.id, "title": article.title, "published": _iso(article.published),
+                               "source": article.source, "url": article.url, "path": article.path,
+                               "body": article.body}, ensure_ascii=False))
+        return
+    from . import render
+
+    render.print_article(article, *spans)
+
+
+@cli.command("similar")
+@click.argument("article_id")
+@index_option
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=DEFAULT_LIMIT, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit, for tools.")
+def similar_command(article_id: str, index_dir: Path, limit: int, as_json: bool) -> None:
+    """Articles most like ARTICLE_ID (more like this)."""
+    with open_index_for_cli(index_dir) as ix:
+        hits = ix.similar(article_id, limit=limit)
+    if not hits:
+        click.echo(f"No article like {article_id!r}.", err=True)
+        return
+    if as_json:
+        for hit in hits:
+            click.echo(json.dumps(hit_to_json(hit), ensure_ascii=False))
+        return
+    from . import render
+    from .searching import Results
+
+    render.print_results(Results(hits=hits, total=len(hits), query=article_id), page=1, limit=limit)
+
+
+@cli.command("stats")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+def stats_command(index_dir: Path, as_json: bool) -> None:
+    """What the index holds: articles, sources, date range, size on disk, last update."""
+    with open_index_for_cli(index_dir) as ix:
+        figures = ix.stats()
+    if as_json:
+        data = dataclasses.asdict(figures)
+        data.update(first=_iso(figures.first), last=_iso(figures.last), index=str(index_dir))
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    from . import render
+
+    render.print_stats(figures, index_dir)
 
 
 def _create_hint(index_dir: Path) -> str:

@@ -54,9 +54,9 @@ MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 # Indexing: articles per committed batch, and memory given to the Whoosh writer.
 COMMIT_EVERY: Final = 10_000
 WRITER_LIMIT_MB: Final = 256
-# Runs over at least this many files use one worker process per core (at most 4),
-# handing them documents in batches of MP_BATCH.
-MP_MIN_FILES: Final = 2_000
+# Runs with at least this many bytes of new or changed files use one worker process per
+# core (at most 4), handing them documents in batches of MP_BATCH.
+MP_MIN_BYTES: Final = 8 * 1024 * 1024
 MP_BATCH: Final = 256
 
-INDEX_FORMAT_VERSION: Final = 1
+INDEX_FORMAT_VERSION: Final = 2

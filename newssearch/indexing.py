@@ -23,10 +23,10 @@ from typing import Any
 from whoosh import index as windex
 from whoosh.index import FileIndex
 
-from .config import COMMIT_EVERY, INDEX_FORMAT_VERSION, MAX_FILE_BYTES, MP_BATCH, MP_MIN_FILES, WRITER_LIMIT_MB
+from .config import COMMIT_EVERY, INDEX_FORMAT_VERSION, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER_LIMIT_MB
 from .documents import Article, Skipped, iter_files, parse_bytes, read_bytes
 from .errors import DocumentError, IndexNotFoundError, IndexVersionError, IndexWriteError
-from .schema import (BODY, FILE, HASH, ID_FIELD, MODIFIED, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
+from .schema import (BODY, FILE, HASH, ID_FIELD, MODIFIED, MONTH, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
                      build_schema, source_key)
 from .writers import open_writer, release
 
@@ -156,6 +156,7 @@ def article_fields(article: Article) -> dict[str, Any]:
         doc[URL] = article.url
     if article.published:
         doc[PUBLISHED] = _naive_utc(article.published)
+        doc[MONTH] = f"{doc[PUBLISHED]:%Y-%m}"
     if article.modified:
         doc[MODIFIED] = article.modified.isoformat()
     return doc
@@ -174,6 +175,7 @@ class _Batch:
         self.procs = procs
         self.writer: Any = None
         self.pending = 0
+        self.mid_file = False  # committing in the middle of a file's articles
 
     def get(self) -> Any:
         if self.writer is None:
@@ -192,7 +194,9 @@ class _Batch:
             self.writer = None
             release(self.folder)
         self.pending = 0
-        save_manifest(self.folder, self.manifest, self.ix.latest_generation())
+        # A commit in the middle of a file: the manifest cannot describe it yet, so mark the
+        # generation unknown and let an interrupted run's successor delete before adding.
+        save_manifest(self.folder, self.manifest, -1 if self.mid_file else self.ix.latest_generation())
 
     def cancel(self) -> None:
         if self.writer is not None:
@@ -205,9 +209,21 @@ class _Batch:
                 release(self.folder)
 
 
-def default_procs(files: int) -> int:
-    """Worker processes for a run over ``files`` files: one per core for large runs."""
-    return min(os.cpu_count() or 1, 4) if files >= MP_MIN_FILES else 1
+def default_procs(files: list[Path], manifest: dict[str, FileState]) -> int:
+    """Worker processes for a run: one per core (at most 4) when the new or changed files
+    weigh MP_MIN_BYTES or more, else none (small updates stay in one segment)."""
+    pending = 0
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        old = manifest.get(str(path))
+        if not old or old.mtime_ns != st.st_mtime_ns or old.size != st.st_size:
+            pending += st.st_size
+            if pending >= MP_MIN_BYTES:
+                return min(os.cpu_count() or 1, 4)
+    return 1
 
 
 def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
@@ -234,7 +250,7 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
     # A run killed between a commit and its manifest leaves articles the manifest does not
     # list: this run then deletes before adding, so that nothing is indexed twice.
     resuming = generation != ix.latest_generation()
-    batch = _Batch(ix, folder, manifest, commit_every, wait, procs or default_procs(len(files)))
+    batch = _Batch(ix, folder, manifest, commit_every, wait, procs or default_procs(files, manifest))
     try:
         for done, path in enumerate(files, start=1):
             _update_file(batch, path, report, strict, max_bytes, resuming)
@@ -301,8 +317,10 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
         report.updated += 1
     else:
         report.added += 1
+    batch.mid_file = True
     for article in parsed.articles:
-        writer.add_document(**article_fields(article))
+        batch.get().add_document(**article_fields(article))
+        batch.count(1)
+    batch.mid_file = False
     report.articles += len(parsed.articles)
     batch.manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, len(parsed.articles))
-    batch.count(len(parsed.articles))

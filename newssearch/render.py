@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 from rich.text import Text
 
 HIGHLIGHT = "bold black on yellow"
@@ -87,3 +88,74 @@ def hit_text(hit: Any) -> Text:
         out.append_text(highlighted(snippet.text, snippet.spans))
     return out
 
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[int]) -> str:
+    top = max(values, default=0)
+    return "".join(SPARKS[min(len(SPARKS) - 1, v * len(SPARKS) // (top + 1))] if v else " " for v in values)
+
+
+def month_range(months: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Every month from the first to the last with hits, zeros included."""
+    if not months:
+        return []
+    counts = dict(months)
+    year, month = map(int, months[0][0].split("-"))
+    last = months[-1][0]
+    out = []
+    while True:
+        key = f"{year:04d}-{month:02d}"
+        out.append((key, counts.get(key, 0)))
+        if key >= last:
+            return out
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def print_facets(facets: Any) -> None:
+    console = stdout_console()
+    table = Table(title=f"{plural(facets.total, 'hit')} by source", title_justify="left")
+    table.add_column("source")
+    table.add_column("hits", justify="right")
+    for name, count in facets.sources[:20]:
+        table.add_row(name, f"{count:,}")
+    if len(facets.sources) > 20:
+        table.add_row(f"... {len(facets.sources) - 20} more", "")
+    if facets.sources:
+        console.print(table)
+    years = Table(title="by year", title_justify="left")
+    years.add_column("year")
+    years.add_column("hits", justify="right")
+    years.add_column("")
+    top = max((n for _, n in facets.years), default=1)
+    for year, count in facets.years:
+        years.add_row(year, f"{count:,}", "█" * max(1, round(30 * count / top)))
+    if facets.years:
+        console.print(years)
+        timeline = month_range(facets.months)
+        console.print(Text(f"by month {timeline[0][0]} … {timeline[-1][0]}: ", style="dim") +
+                      Text(sparkline([n for _, n in timeline])), soft_wrap=True)
+
+
+def print_stats(stats: Any, index_dir: Any) -> None:
+    table = Table(show_header=False, title=f"Index '{index_dir}'", title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    dates = "no dates" if stats.first is None else f"{stats.first.date().isoformat()} to {stats.last.date().isoformat()}"
+    for label, value in [("articles", f"{stats.articles:,}"), ("sources", f"{stats.sources:,}"),
+                         ("published", dates), ("size on disk", f"{stats.size_bytes / 1e6:,.1f} MB"),
+                         ("segments", f"{stats.segments}"), ("last update", stats.updated or "unknown")]:
+        table.add_row(label, value)
+    stdout_console().print(table)
+
+
+def print_article(article: Any, title_spans: Any, body_spans: Any) -> None:
+    console = stdout_console()
+    console.print(highlighted(article.title or "(no title)", title_spans, "bold cyan"), soft_wrap=True)
+    facts = [article.published.date().isoformat() if article.published else "no date"]
+    facts += [x for x in (article.source, article.url or display_path(article.path)) if x]
+    console.print(Text(" · ".join(facts), style="dim"), soft_wrap=True)
+    console.print()
+    console.print(highlighted(article.body, body_spans), soft_wrap=True)

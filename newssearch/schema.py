@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
@@ -24,6 +22,7 @@ URL: Final = "url"
 PUBLISHED: Final = "published"
 MODIFIED: Final = "modified"
 HASH: Final = "hash"
+MONTH: Final = "month"  # "2023-01", for the timeline facet
 
 TEXT_FIELDS: Final = (TITLE, BODY)
 # Fields a user may name in a query (title:..., source:...), and the field each searches.
@@ -79,6 +78,7 @@ def build_schema() -> Schema:
             PUBLISHED: _date(stored=True, sortable=True),
             MODIFIED: STORED(),
             HASH: STORED(),
+            MONTH: ID(),
         }
     )
 

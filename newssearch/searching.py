@@ -8,7 +8,7 @@ higher, and says so (``Results.partial``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Literal
 
@@ -56,6 +56,9 @@ class Results:
     total: int
     partial: bool = False
     query: str = ""
+    suggestion: str | None = None  # "did you mean", when a word is unknown to the index
+    parsed: ParsedQuery | None = field(default=None, repr=False, compare=False)
+    filter: Any = field(default=None, repr=False, compare=False)
 
 
 def weighting(ranking: Ranking = DEFAULT_RANKING) -> scoring.WeightingModel:
@@ -113,10 +116,25 @@ def search(searcher: Any, text: str, *, limit: int = DEFAULT_LIMIT, page: int = 
         parsed = parse_query(searcher.schema, text, conjunctive=False, ranking=ranking)
         found, total = _run(searcher, parsed, flt, want, sort, ranking, True)
         partial = total > 0
+    hits = _page(searcher, parsed, found, page, limit, fragments)
+    return Results(hits=hits, total=total, partial=partial, query=text, parsed=parsed, filter=flt)
+
+
+def search_parsed(searcher: Any, parsed: ParsedQuery, *, limit: int = DEFAULT_LIMIT, page: int = 1,
+                  fragments: int = SNIPPET_FRAGMENTS, ranking: Ranking = DEFAULT_RANKING,
+                  query: str = "") -> Results:
+    """Hits of an already built query (more-like-this), ranked like an any-word search."""
+    searcher.weighting = weighting(ranking)
+    found, total = _run(searcher, parsed, None, page * limit, "relevance", ranking, True)
+    return Results(hits=_page(searcher, parsed, found, page, limit, fragments), total=total,
+                   query=query, parsed=parsed)
+
+
+def _page(searcher: Any, parsed: ParsedQuery, found: list[tuple[int, float]], page: int, limit: int,
+          fragments: int) -> list[Hit]:
     start = (page - 1) * limit
-    hits = [_hit(searcher, parsed, rank, docnum, score, fragments)
+    return [_hit(searcher, parsed, rank, docnum, score, fragments)
             for rank, (docnum, score) in enumerate(found[start:start + limit], start=start + 1)]
-    return Results(hits=hits, total=total, partial=partial, query=text)
 
 
 def _run(searcher: Any, parsed: ParsedQuery, flt: wq.Query | None, n: int, sort: Sort, ranking: Ranking,

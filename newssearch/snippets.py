@@ -70,9 +70,9 @@ def best_snippets(text: str, matcher: TermMatcher, *, fragments: int = SNIPPET_F
     """Up to ``fragments`` sentences of ``text`` that together show the most query terms,
     best first. With no match, the opening of the text (no spans)."""
     matches = matcher.matches(text)
-    if not matches:
-        return [_cut(text, 0, min(len(text), chars), [], chars)] if text.strip() else []
     sentences = _sentences(text)
+    if not matches:
+        return [_cut(text, *sentences[0], [], chars)] if sentences and text.strip() else []
     inside = [[m for m in matches if start <= m.start < end] for start, end in sentences]
     chosen = _cover(inside, fragments)
     return [_cut(text, *sentences[index], inside[index], chars) for index in chosen]

@@ -1,0 +1,131 @@
+"""Facets, stats, show, similar, did-you-mean and export: API and CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newssearch import NewsIndex, QueryError
+from newssearch.cli import cli
+
+
+def test_facets_count_every_hit_by_source_and_month(tmp_index: NewsIndex) -> None:
+    facets = tmp_index.facets("char OR alliance OR sécurité")
+    assert facets.total == 5
+    assert facets.sources == [("Le Courrier du Nord", 2), ("L'Écho de Paris", 1), ("La Gazette de Lyon", 1)]
+    assert facets.months == [("2021-05", 1), ("2022-08", 1), ("2023-01", 3)]
+    assert facets.years == [("2021", 1), ("2022", 1), ("2023", 3)]
+    assert tmp_index.facets("char", source="la gazette de lyon").total == 0
+
+
+def test_stats(tmp_index: NewsIndex) -> None:
+    stats = tmp_index.stats()
+    assert (stats.articles, stats.sources) == (6, 3)
+    assert stats.first is not None and stats.first.date().isoformat() == "2021-05-02"
+    assert stats.last is not None and stats.last.date().isoformat() == "2023-01-25"
+    assert stats.size_bytes > 10_000 and stats.updated and stats.segments >= 1
+
+
+def test_show_article_with_highlights(tmp_index: NewsIndex) -> None:
+    article = tmp_index.article("a1")
+    assert article.title == "Les chars Leopard promis à l’Ukraine" and article.source == "Le Courrier du Nord"
+    title_spans, body_spans = tmp_index.highlight(article, "char etats-unis")
+    assert [article.title[s:e] for s, e in title_spans] == ["chars"]
+    assert [article.body[s:e] for s, e in body_spans] == ["chars", "États", "Unis", "chars"]
+    with pytest.raises(QueryError, match="No article with id 'nope'"):
+        tmp_index.article("nope")
+
+
+def test_similar_excludes_the_article_itself(tmp_index: NewsIndex) -> None:
+    hits = tmp_index.similar("a1", limit=3)
+    assert hits and "a1" not in [h.id for h in hits]
+    assert hits[0].id.endswith(".txt") or hits[0].id == "a3"  # the seed (Leopard, Ukraine) or the other tank story
+
+
+@pytest.mark.parametrize(
+    "query, suggestion",
+    [("Leopord", "Leopard"), ("Medvedv", "Medvedev"), ("Ramstien Leopard", "Ramstein Leopard"), ("Leopard", None)],
+)
+def test_did_you_mean(tmp_index: NewsIndex, query: str, suggestion: str | None) -> None:
+    assert tmp_index.query(query).suggestion == suggestion
+
+
+def test_export_writes_every_hit(tmp_index: NewsIndex) -> None:
+    hits = list(tmp_index.export("char OR alliance OR sécurité", batch=2))
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    from newssearch.exporting import write_csv, write_jsonl
+
+    out = io.StringIO()
+    assert write_jsonl(hits, {"query": "q"}, out) == 5
+    lines = out.getvalue().splitlines()
+    assert json.loads(lines[0]) == {"provenance": {"query": "q"}} and len(lines) == 6
+    out = io.StringIO()
+    write_csv(hits, {"query": "q"}, out)
+    first, *rows = out.getvalue().splitlines()
+    assert first == '# provenance: {"query": "q"}'
+    table = list(csv.DictReader(rows))
+    assert len(table) == 5 and set(table[0]) == {"rank", "id", "published", "source", "url", "title", "score",
+                                                  "snippet"}
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path, archive: Path) -> Path:
+    with NewsIndex.create(tmp_path / "ix") as ix:
+        ix.add([archive])
+    return tmp_path / "ix"
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_cli_facets(index_dir: Path) -> None:
+    result = run("query", "char OR alliance", "--facets", "--index", str(index_dir))
+    assert result.exit_code == 0
+    assert "by source" in result.stdout and "Le Courrier du Nord" in result.stdout
+    assert "by year" in result.stdout and "2023" in result.stdout and "by month 2021-05 … 2023-01" in result.stdout
+
+
+def test_cli_stats(index_dir: Path) -> None:
+    result = run("stats", "--json", "--index", str(index_dir))
+    data = json.loads(result.stdout)
+    assert (data["articles"], data["sources"], data["first"][:10], data["last"][:10]) == (6, 3, "2021-05-02",
+                                                                                        "2023-01-25")
+    assert "articles" in run("stats", "--index", str(index_dir)).stdout
+
+
+def test_cli_show_and_similar(index_dir: Path) -> None:
+    shown = run("show", "a3", "--query", "musée", "--index", str(index_dir))
+    assert shown.exit_code == 0 and shown.stdout.startswith("Un char allemand exposé au musée\n2021-05-02 · ")
+    assert "Le musée de Saumur" in shown.stdout
+    missing = CliRunner().invoke(cli, ["show", "zz", "--index", str(index_dir)])
+    assert (missing.exit_code, missing.stderr.splitlines()[-1]) == (2, "Error: No article with id 'zz' in the index.")
+    similar = run("similar", "a1", "--json", "--index", str(index_dir))
+    assert similar.exit_code == 0 and "a1" not in [json.loads(x)["id"] for x in similar.stdout.splitlines()]
+
+
+def test_cli_did_you_mean(index_dir: Path) -> None:
+    result = run("query", "Leopord", "--index", str(index_dir))
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == "Did you mean: Leopard?\nNo results for 'Leopord'.\n"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_cli_export(index_dir: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"hits.{fmt}"
+    result = run("query", "char OR alliance OR sécurité", "--format", fmt, "--output", str(out),
+                 "--since", "2021-01-01", "--index", str(index_dir))
+    assert result.exit_code == 0 and result.stderr == f"Exported 5 hits to {out}.\n"
+    first = out.read_text(encoding="utf-8").splitlines()[0]
+    provenance = json.loads(first.removeprefix("# provenance: "))
+    provenance = provenance.get("provenance", provenance)
+    assert provenance["query"] == "char OR alliance OR sécurité"
+    assert provenance["filters"]["since"] == "2021-01-01" and provenance["index_format"] == 2
+    body = out.read_text(encoding="utf-8").split("\n", 1)[1]
+    rows = list(csv.DictReader(io.StringIO(body))) if fmt == "csv" else body.splitlines()
+    assert len(rows) == 5
