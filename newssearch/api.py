@@ -66,20 +66,21 @@ class NewsIndex:
     def search(self, query: str, *, limit: int = DEFAULT_LIMIT, page: int = 1, since: DateLike = None,
                until: DateLike = None, source: str | None = None, sort: Sort = "relevance",
                mode: Mode = "auto", fragments: int = SNIPPET_FRAGMENTS,
-               ranking: Ranking = DEFAULT_RANKING) -> list[Hit]:
-        """The hits of ``query`` (Whoosh syntax, French analysis) for one page, best first."""
+               ranking: Ranking = DEFAULT_RANKING, all_versions: bool = False) -> list[Hit]:
+        """The hits of ``query`` (Whoosh syntax, French analysis) for one page, best first;
+        the versions of one wire story show once unless ``all_versions``."""
         return self.query(query, limit=limit, page=page, since=since, until=until, source=source,
-                          sort=sort, mode=mode, fragments=fragments, ranking=ranking).hits
+                          sort=sort, mode=mode, fragments=fragments, ranking=ranking, all_versions=all_versions).hits
 
     def query(self, query: str, *, limit: int = DEFAULT_LIMIT, page: int = 1, since: DateLike = None,
               until: DateLike = None, source: str | None = None, sort: Sort = "relevance",
               mode: Mode = "auto", fragments: int = SNIPPET_FRAGMENTS,
-              ranking: Ranking = DEFAULT_RANKING) -> Results:
+              ranking: Ranking = DEFAULT_RANKING, all_versions: bool = False) -> Results:
         """Like ``search``, with the total number of matches, whether words were optional, and
         a "did you mean" suggestion when a word is unknown to the index."""
         searcher = self._get_searcher()
-        results = search(searcher, query, limit=limit, page=page, since=since, until=until,
-                         source=source, sort=sort, mode=mode, fragments=fragments, ranking=ranking)
+        results = search(searcher, query, limit=limit, page=page, since=since, until=until, source=source,
+                         sort=sort, mode=mode, fragments=fragments, ranking=ranking, all_versions=all_versions)
         if not results.hits or results.partial:
             hint = browsing.suggestion(searcher, query, analyse)
             results = dataclasses.replace(results, suggestion=hint)

@@ -107,6 +107,7 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict:
 @click.option("--all-words", "mode", flag_value="all", help="Require every word (no partial fallback).")
 @click.option("--any-word", "mode", flag_value="any", help="Any word may match; more matches rank higher.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit, for tools.")
+@click.option("--all-versions", is_flag=True, help="Show every version of a wire story, not only the best.")
 @click.option("--facets", is_flag=True, help="Also show hit counts by source and a timeline by month.")
 @click.option("--format", "export_format", type=click.Choice(["csv", "jsonl"]),
               help="Export every hit (not one page), with a first line recording the query and index.")
@@ -114,7 +115,7 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict:
               help="With --format: write to this file instead of stdout.")
 def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, until: str | None,
                   source: str | None, sort: str, limit: int, page: int, mode: str | None, as_json: bool,
-                  facets: bool, export_format: str | None, output: Path | None) -> None:
+                  all_versions: bool, facets: bool, export_format: str | None, output: Path | None) -> None:
     """Search the index. Words are all required unless no article has them all.
 
     Syntax: OR, NOT, "exact phrase", prefix*, title:word, source:word,
@@ -127,7 +128,7 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
             _export(ix, text, export_format, output, sort=sort, mode=mode or "auto", **filters)
             return
         results = ix.query(text, limit=limit, page=page, sort=sort, mode=mode or "auto",
-                           **filters)
+                           all_versions=all_versions, **filters)
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}?", err=True)
         if not results.hits:
@@ -248,6 +249,9 @@ def hit_to_json(hit: Any) -> dict[str, Any]:
         "title_spans": [list(s) for s in hit.title_spans], "published": _iso(hit.published),
         "modified": _iso(hit.modified), "source": hit.source, "url": hit.url, "path": hit.path,
         "snippets": [{"text": s.text, "spans": [list(span) for span in s.spans]} for s in hit.snippets],
+        "versions": hit.versions,
+        "first_version": {"source": hit.first_version[0], "published": _iso(hit.first_version[1])}
+        if hit.first_version else None,
     }
 
 

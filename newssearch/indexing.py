@@ -26,8 +26,9 @@ from whoosh.index import FileIndex
 from .config import COMMIT_EVERY, INDEX_FORMAT_VERSION, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER_LIMIT_MB
 from .documents import Article, Skipped, iter_files, parse_bytes, read_bytes
 from .errors import DocumentError, IndexNotFoundError, IndexVersionError, IndexWriteError
-from .schema import (BODY, FILE, HASH, ID_FIELD, MODIFIED, MONTH, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
+from .schema import (BODY, FILE, GROUP, HASH, ID_FIELD, MODIFIED, MONTH, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
                      build_schema, source_key)
+from .grouping import Grouper
 from .writers import open_writer, release
 
 META_FILE = "newssearch.json"
@@ -143,10 +144,12 @@ def _naive_utc(when: datetime | None) -> datetime | None:
     return when.astimezone(timezone.utc).replace(tzinfo=None) if when else None
 
 
-def article_fields(article: Article) -> dict[str, Any]:
+def article_fields(article: Article, group: int | None = None) -> dict[str, Any]:
     """The Whoosh document for one article (dates stored as naive UTC, as Whoosh wants)."""
     doc: dict[str, Any] = {ID_FIELD: article.id, TITLE: article.title,
                            BODY: article.body, HASH: article.content_hash}
+    if group is not None:
+        doc[GROUP] = group
     if article.path != article.id:  # a text file's id is its path: no need to index it twice
         doc[FILE] = doc[PATH] = article.path
     if article.source:
@@ -173,6 +176,7 @@ class _Batch:
                  wait: float, procs: int) -> None:
         self.ix, self.folder, self.manifest, self.every, self.wait = ix, folder, manifest, every, wait
         self.procs = procs
+        self.grouper = Grouper(folder)
         self.writer: Any = None
         self.pending = 0
         self.mid_file = False  # committing in the middle of a file's articles
@@ -193,10 +197,14 @@ class _Batch:
             self.writer.commit()
             self.writer = None
             release(self.folder)
+        self.grouper.commit()
         self.pending = 0
         # A commit in the middle of a file: the manifest cannot describe it yet, so mark the
         # generation unknown and let an interrupted run's successor delete before adding.
         save_manifest(self.folder, self.manifest, -1 if self.mid_file else self.ix.latest_generation())
+
+    def close(self) -> None:
+        self.grouper.close()
 
     def cancel(self) -> None:
         if self.writer is not None:
@@ -258,7 +266,7 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
                 progress(done, len(files))
         if prune:
             for key in [k for k in manifest if k not in seen and not os.path.exists(k)]:
-                _delete_file(batch.get(), key)
+                _delete_file(batch, key)
                 del manifest[key]
                 report.removed += 1
         batch.commit()
@@ -269,15 +277,18 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
         batch.cancel()
         raise
     finally:
+        batch.close()
         ix.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _delete_file(writer: Any, key: str) -> None:
+def _delete_file(batch: _Batch, key: str) -> None:
     """Delete the articles of one file: by path (JSON files) and by id (text files)."""
+    writer = batch.get()
     writer.delete_by_term(PATH, key)
     writer.delete_by_term(ID_FIELD, key)
+    batch.grouper.forget(key)
 
 
 def _skip(report: IndexReport, skipped: Skipped, strict: bool) -> None:
@@ -310,16 +321,15 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
         return
     for skipped in parsed.skipped:
         _skip(report, skipped, strict)
-    writer = batch.get()
     if old or resuming:
-        _delete_file(writer, key)
+        _delete_file(batch, key)
     if old:
         report.updated += 1
     else:
         report.added += 1
     batch.mid_file = True
     for article in parsed.articles:
-        batch.get().add_document(**article_fields(article))
+        batch.get().add_document(**article_fields(article, batch.grouper.assign(article)))
         batch.count(1)
     batch.mid_file = False
     report.articles += len(parsed.articles)

@@ -83,6 +83,11 @@ def hit_text(hit: Any) -> Text:
     facts.append(hit.url or display_path(hit.path))
     facts.append(f"score {hit.score:.2f}")
     out = Text.assemble(title, "\n    ", Text(" · ".join(facts), style="dim"))
+    if hit.versions > 1 and hit.first_version:
+        source, when = hit.first_version
+        first = " ".join(x for x in (source, when.strftime("%Y-%m-%d %H:%M") if when else None) if x)
+        out.append(f"\n    {hit.versions} versions: first {first or 'unknown'} (--all-versions shows them)",
+                   style="magenta")
     for snippet in hit.snippets:
         out.append("\n    ")
         out.append_text(highlighted(snippet.text, snippet.spans))

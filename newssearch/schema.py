@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, Final
 
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
 from .analysis import fold, french_analyzer, index_terms
@@ -23,6 +23,7 @@ PUBLISHED: Final = "published"
 MODIFIED: Final = "modified"
 HASH: Final = "hash"
 MONTH: Final = "month"  # "2023-01", for the timeline facet
+GROUP: Final = "group"  # wire-story group key (grouping.py)
 
 TEXT_FIELDS: Final = (TITLE, BODY)
 # Fields a user may name in a query (title:..., source:...), and the field each searches.
@@ -79,6 +80,7 @@ def build_schema() -> Schema:
             MODIFIED: STORED(),
             HASH: STORED(),
             MONTH: ID(),
+            GROUP: NUMERIC(bits=64, signed=False, stored=True, sortable=True),
         }
     )
 

@@ -19,7 +19,7 @@ from .config import DEFAULT_LIMIT, DEFAULT_RANKING, MAX_LIMIT, SNIPPET_FRAGMENTS
 from .errors import QueryError
 from .queries import ParsedQuery, parse_query
 from .reranking import rerank
-from .schema import BODY, FILE, ID_FIELD, MODIFIED, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL, source_key
+from .schema import BODY, FILE, GROUP, ID_FIELD, MODIFIED, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL, source_key
 from .snippets import Snippet, Span, TermMatcher, best_snippets
 
 Sort = Literal["relevance", "date"]
@@ -41,6 +41,8 @@ class Hit:
     url: str | None = None
     title_spans: tuple[Span, ...] = ()
     snippets: tuple[Snippet, ...] = ()
+    versions: int = 1  # articles of the same wire story (this one included)
+    first_version: tuple[str | None, datetime | None] | None = None  # (source, published) of the earliest
 
     @property
     def snippet(self) -> Snippet:
@@ -95,8 +97,10 @@ def build_filter(since: Any = None, until: Any = None, source: str | None = None
 
 def search(searcher: Any, text: str, *, limit: int = DEFAULT_LIMIT, page: int = 1, since: Any = None,
            until: Any = None, source: str | None = None, sort: Sort = "relevance", mode: Mode = "auto",
-           fragments: int = SNIPPET_FRAGMENTS, ranking: Ranking = DEFAULT_RANKING) -> Results:
-    """Run one query on an open Whoosh searcher and build the requested page of hits."""
+           fragments: int = SNIPPET_FRAGMENTS, ranking: Ranking = DEFAULT_RANKING,
+           all_versions: bool = False) -> Results:
+    """Run one query on an open Whoosh searcher and build the requested page of hits. Versions
+    of one wire story show once (the best ranked) unless ``all_versions``."""
     if not 1 <= limit <= MAX_LIMIT:
         raise QueryError(f"--limit must be between 1 and {MAX_LIMIT}, not {limit}.")
     if page < 1:
@@ -105,16 +109,17 @@ def search(searcher: Any, text: str, *, limit: int = DEFAULT_LIMIT, page: int = 
         raise QueryError(f"Unknown sort {sort!r}: use relevance or date.")
     flt = build_filter(since, until, source)
     searcher.weighting = weighting(ranking)
+    collapse = None if all_versions or GROUP not in searcher.schema else GROUP
     want = page * limit
     parsed = parse_query(searcher.schema, text, conjunctive=mode != "any", ranking=ranking)
     any_word = mode == "any" or (mode == "auto" and parsed.words > ranking.long_query)
     if any_word and mode == "auto":
         parsed = parse_query(searcher.schema, text, conjunctive=False, ranking=ranking)
-    found, total = _run(searcher, parsed, flt, want, sort, ranking, any_word)
+    found, total = _run(searcher, parsed, flt, want, sort, ranking, any_word, collapse)
     partial = False
     if mode == "auto" and not any_word and total == 0 and parsed.words > 1:
         parsed = parse_query(searcher.schema, text, conjunctive=False, ranking=ranking)
-        found, total = _run(searcher, parsed, flt, want, sort, ranking, True)
+        found, total = _run(searcher, parsed, flt, want, sort, ranking, True, collapse)
         partial = total > 0
     hits = _page(searcher, parsed, found, page, limit, fragments)
     return Results(hits=hits, total=total, partial=partial, query=text, parsed=parsed, filter=flt)
@@ -138,19 +143,38 @@ def _page(searcher: Any, parsed: ParsedQuery, found: list[tuple[int, float]], pa
 
 
 def _run(searcher: Any, parsed: ParsedQuery, flt: wq.Query | None, n: int, sort: Sort, ranking: Ranking,
-         any_word: bool) -> tuple[list[tuple[int, float]], int]:
+         any_word: bool, collapse: str | None = None) -> tuple[list[tuple[int, float]], int]:
     if sort == "date":
-        results = searcher.search(parsed.query, filter=flt, limit=n, sortedby=PUBLISHED, reverse=True)
-        return [(hit.docnum, hit.score or 0.0) for hit in results], len(results)
+        results = searcher.search(parsed.query, filter=flt, limit=n, sortedby=PUBLISHED, reverse=True,
+                                  collapse=collapse)
+        return [(hit.docnum, hit.score or 0.0) for hit in results], _total(results)
     # Fetch a little more than needed so that equal scores can be ordered newest first.
-    results = searcher.search(parsed.query, filter=flt, limit=max(n + 10, ranking.rerank if any_word else 0))
+    results = searcher.search(parsed.query, filter=flt, limit=max(n + 10, ranking.rerank if any_word else 0),
+                              collapse=collapse)
     found = [(hit.docnum, hit.score) for hit in results]
     if any_word:
         found = rerank(searcher, found, parsed.terms, ranking)
     reader = searcher.reader()
     dates = reader.column_reader(PUBLISHED, translate=False) if reader.has_column(PUBLISHED) else None
     ranked = sorted(found, key=lambda d: (-round(d[1], 6), -_timestamp(dates, d[0])))
-    return ranked[:n], len(results)
+    return ranked[:n], _total(results)
+
+
+def _total(results: Any) -> int:
+    """Matching articles; with collapsing, Whoosh already counts each wire story once."""
+    return len(results)
+
+
+def _versions(searcher: Any, group: int | None) -> tuple[int, tuple[str | None, datetime | None] | None]:
+    """How many articles share ``group``, and the source and date of the earliest."""
+    if group is None:
+        return 1, None
+    docs = list(searcher.docs_for_query(wq.Term(GROUP, group)))
+    if len(docs) < 2:
+        return 1, None
+    dated = [(stored.get(PUBLISHED) or datetime.max, stored.get(SOURCE)) for stored in map(searcher.stored_fields, docs)]
+    when, source = min(dated, key=lambda d: d[0])
+    return len(docs), (source, _utc(when) if when != datetime.max else None)
 
 
 def _timestamp(dates: Any, docnum: int) -> float:
@@ -168,11 +192,13 @@ def _hit(searcher: Any, parsed: ParsedQuery, rank: int, docnum: int, score: floa
     matcher = term_matcher(searcher.schema, parsed.terms, parsed.prefixes)
     title = stored.get(TITLE, "")
     modified = stored.get(MODIFIED)
+    versions, first = _versions(searcher, stored.get(GROUP))
     return Hit(id=stored[ID_FIELD], rank=rank, score=float(score), title=title, path=stored.get(FILE, stored[ID_FIELD]),
                published=_utc(stored.get(PUBLISHED)),
                modified=datetime.fromisoformat(modified) if modified else None,
                source=stored.get(SOURCE), url=stored.get(URL), title_spans=matcher.spans(title),
-               snippets=tuple(best_snippets(stored.get(BODY, ""), matcher, fragments=fragments)))
+               snippets=tuple(best_snippets(stored.get(BODY, ""), matcher, fragments=fragments)),
+               versions=versions, first_version=first)
 
 
 def term_matcher(schema: Any, terms: Iterable[str], prefixes: Iterable[str] = ()) -> TermMatcher:

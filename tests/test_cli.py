@@ -81,7 +81,7 @@ def test_query_json_has_every_field(runner: CliRunner, indexed: Path) -> None:
     assert {h["id"] for h in hits} == {"a1", str(next(indexed.parent.glob("archive/2023/*.txt")))}
     first = next(h for h in hits if h["id"] == "a1")
     assert set(first) == {"rank", "id", "score", "title", "title_spans", "published", "modified", "source",
-                          "url", "path", "snippets"}
+                          "url", "path", "snippets", "versions", "first_version"}
     assert first["published"] == "2023-01-25T10:00:00+00:00" and first["source"] == "Le Courrier du Nord"
     marked = {s["text"][a:b] for s in first["snippets"] for a, b in s["spans"]}
     assert marked == {"États", "Unis", "Leopard"}

@@ -1,0 +1,89 @@
+"""Wire-story grouping: near-duplicates share a group at index time and show once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newssearch import NewsIndex
+from newssearch.cli import cli
+from newssearch.grouping import similarity, sketch
+
+from .conftest import write_jsonl
+
+DISPATCH = ("Le gouvernement a présenté mercredi en Conseil des ministres un projet de loi sur l'énergie "
+            "nucléaire qui prévoit la construction de six nouveaux réacteurs d'ici 2035. Le texte doit être "
+            "examiné par le Sénat au printemps, a indiqué la ministre de la Transition énergétique. "
+            "Les associations écologistes dénoncent une décision prise sans débat public suffisant. "
+            "Le coût total du programme est estimé à plus de cinquante milliards d'euros par EDF.")
+
+
+def edited(text: str) -> str:
+    return text.replace("mercredi", "ce mercredi").replace("six nouveaux", "6 nouveaux").replace(
+        "a indiqué", "a précisé")
+
+
+VERSIONS = [
+    {"id": "afp", "title": "Nucléaire : six réacteurs", "body": DISPATCH, "source": "AFP",
+     "date": "2023-01-20T08:14:00+00:00"},
+    {"id": "nord", "title": "Six nouveaux réacteurs", "body": edited(DISPATCH), "source": "La Voix du Nord",
+     "date": "2023-01-20T10:00:00+00:00"},
+    {"id": "ouest", "title": "Le nucléaire relancé", "body": "Par Jean Dupont (avec AFP). " + DISPATCH.rsplit(" Le coût", 1)[0],
+     "source": "La Gazette de l'Ouest", "date": "2023-01-21T07:00:00+00:00"},
+    {"id": "other", "title": "Réacteurs et sénat", "date": "2023-01-22T07:00:00+00:00", "source": "Le Journal",
+     "body": "Le Sénat examinera au printemps un texte sur les réacteurs nucléaires, mais les sénateurs "
+             "veulent d'abord entendre EDF sur ses comptes et sur le calendrier des chantiers en cours."},
+]
+
+
+def test_sketch_similarity_orders_versions() -> None:
+    base = sketch(DISPATCH)
+    assert similarity(base, sketch(DISPATCH)) == 1.0
+    assert similarity(base, sketch(edited(DISPATCH))) >= 0.5
+    assert similarity(base, sketch(VERSIONS[3]["body"])) < 0.2
+    assert sketch("") == [] and similarity([], base) == 0.0
+
+
+@pytest.fixture
+def grouped(tmp_path: Path) -> NewsIndex:
+    write_jsonl(tmp_path / "wire.jsonl", VERSIONS)
+    ix = NewsIndex.open(tmp_path / "ix", create=True)
+    ix.add([tmp_path / "wire.jsonl"])
+    return ix
+
+
+def test_versions_show_once_with_the_first_one(grouped: NewsIndex) -> None:
+    results = grouped.query("réacteurs Sénat")
+    ids = {h.id for h in results.hits}
+    assert "other" in ids and len(ids & {"afp", "nord", "ouest"}) == 1 and results.total == 2
+    story = next(h for h in results.hits if h.id != "other")
+    assert story.versions == 3
+    assert story.first_version is not None and story.first_version[0] == "AFP"
+    assert story.first_version[1] is not None and story.first_version[1].isoformat() == "2023-01-20T08:14:00+00:00"
+    every = grouped.query("réacteurs Sénat", all_versions=True)
+    assert sorted(h.id for h in every.hits) == ["afp", "nord", "other", "ouest"] and every.total == 4
+
+
+def test_groups_survive_incremental_runs(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "a.jsonl", VERSIONS[:1])
+    with NewsIndex.open(tmp_path / "ix", create=True) as ix:
+        ix.add([tmp_path / "a.jsonl"])
+        write_jsonl(tmp_path / "b.jsonl", VERSIONS[1:2])
+        ix.add([tmp_path / "b.jsonl"])
+        [hit] = ix.search("réacteurs")
+        assert hit.versions == 2
+        (tmp_path / "b.jsonl").unlink()
+        ix.add([tmp_path], prune=True)
+        [hit] = ix.search("réacteurs")
+        assert (hit.id, hit.versions) == ("afp", 1)
+
+
+def test_cli_shows_versions(tmp_path: Path, grouped: NewsIndex) -> None:
+    result = CliRunner().invoke(cli, ["query", "nucléaire EDF", "--index", str(grouped.path)], catch_exceptions=False)
+    assert "3 versions: first AFP 2023-01-20 08:14 (--all-versions shows them)" in result.stdout
+    every = CliRunner().invoke(cli, ["query", "nucléaire EDF", "--all-versions", "--json", "--index", str(grouped.path)])
+    versions = {json.loads(line)["id"]: json.loads(line)["versions"] for line in every.stdout.splitlines()}
+    assert versions == {"afp": 3, "nord": 3, "other": 1}  # "ouest" dropped the sentence with EDF
