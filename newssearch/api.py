@@ -54,12 +54,14 @@ class NewsIndex:
         return cls.open(path, create=True)
 
     def add(self, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
-            progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES, wait: float = 0.0) -> IndexReport:
+            progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES, wait: float = 0.0,
+            group: bool = True) -> IndexReport:
         """Index the news files under ``paths`` (files and folders, recursively): new files are
         added, changed ones re-indexed, unchanged ones skipped; ``prune`` removes the articles
-        of files that vanished. ``wait`` seconds to wait for another writer to finish."""
+        of files that vanished. ``wait`` seconds to wait for another writer to finish;
+        ``group=False`` skips wire-story grouping (its articles each stand alone)."""
         report = update_index(self.path, [Path(p) for p in paths], prune=prune, strict=strict,
-                              progress=progress, max_bytes=max_bytes, wait=wait)
+                              progress=progress, max_bytes=max_bytes, wait=wait, group=group)
         self._refresh()
         return report
 

@@ -173,10 +173,10 @@ class _Batch:
     after each commit, with the index generation it describes."""
 
     def __init__(self, ix: FileIndex, folder: Path, manifest: dict[str, FileState], every: int,
-                 wait: float, procs: int) -> None:
+                 wait: float, procs: int, group: bool) -> None:
         self.ix, self.folder, self.manifest, self.every, self.wait = ix, folder, manifest, every, wait
         self.procs = procs
-        self.grouper = Grouper(folder)
+        self.grouper = Grouper(folder) if group else None
         self.writer: Any = None
         self.pending = 0
         self.mid_file = False  # committing in the middle of a file's articles
@@ -197,14 +197,19 @@ class _Batch:
             self.writer.commit()
             self.writer = None
             release(self.folder)
-        self.grouper.commit()
+        if self.grouper:
+            self.grouper.commit()
         self.pending = 0
         # A commit in the middle of a file: the manifest cannot describe it yet, so mark the
         # generation unknown and let an interrupted run's successor delete before adding.
         save_manifest(self.folder, self.manifest, -1 if self.mid_file else self.ix.latest_generation())
 
     def close(self) -> None:
-        self.grouper.close()
+        if self.grouper:
+            self.grouper.close()
+
+    def group_of(self, article: Article) -> int | None:
+        return self.grouper.assign(article) if self.grouper else None
 
     def cancel(self) -> None:
         if self.writer is not None:
@@ -236,7 +241,8 @@ def default_procs(files: list[Path], manifest: dict[str, FileState]) -> int:
 
 def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
                  progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES,
-                 commit_every: int = COMMIT_EVERY, wait: float = 0.0, procs: int | None = None) -> IndexReport:
+                 commit_every: int = COMMIT_EVERY, wait: float = 0.0, procs: int | None = None,
+                 group: bool = True) -> IndexReport:
     """Add new files, re-index changed ones, skip unchanged ones, and with ``prune`` drop the
     articles of indexed files that no longer exist. Unreadable files are listed in
     ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay."""
@@ -258,7 +264,7 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
     # A run killed between a commit and its manifest leaves articles the manifest does not
     # list: this run then deletes before adding, so that nothing is indexed twice.
     resuming = generation != ix.latest_generation()
-    batch = _Batch(ix, folder, manifest, commit_every, wait, procs or default_procs(files, manifest))
+    batch = _Batch(ix, folder, manifest, commit_every, wait, procs or default_procs(files, manifest), group)
     try:
         for done, path in enumerate(files, start=1):
             _update_file(batch, path, report, strict, max_bytes, resuming)
@@ -288,7 +294,8 @@ def _delete_file(batch: _Batch, key: str) -> None:
     writer = batch.get()
     writer.delete_by_term(PATH, key)
     writer.delete_by_term(ID_FIELD, key)
-    batch.grouper.forget(key)
+    if batch.grouper:
+        batch.grouper.forget(key)
 
 
 def _skip(report: IndexReport, skipped: Skipped, strict: bool) -> None:
@@ -329,7 +336,7 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
         report.added += 1
     batch.mid_file = True
     for article in parsed.articles:
-        batch.get().add_document(**article_fields(article, batch.grouper.assign(article)))
+        batch.get().add_document(**article_fields(article, batch.group_of(article)))
         batch.count(1)
     batch.mid_file = False
     report.articles += len(parsed.articles)
