@@ -149,7 +149,7 @@ def article_fields(article: Article, group: int | None = None) -> dict[str, Any]
     doc: dict[str, Any] = {ID_FIELD: article.id, TITLE: article.title,
                            BODY: article.body, HASH: article.content_hash}
     if group is not None:
-        doc[GROUP] = group
+        doc[GROUP] = f"{group:016x}"
     if article.path != article.id:  # a text file's id is its path: no need to index it twice
         doc[FILE] = doc[PATH] = article.path
     if article.source:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, Final
 
-from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
 from .analysis import fold, french_analyzer, index_terms
@@ -80,7 +80,7 @@ def build_schema() -> Schema:
             MODIFIED: STORED(),
             HASH: STORED(),
             MONTH: ID(),
-            GROUP: NUMERIC(bits=64, signed=False, stored=True, sortable=True),
+            GROUP: ID(stored=True, sortable=True),  # one term, not a numeric trie
         }
     )
 

@@ -165,7 +165,7 @@ def _total(results: Any) -> int:
     return len(results)
 
 
-def _versions(searcher: Any, group: int | None) -> tuple[int, tuple[str | None, datetime | None] | None]:
+def _versions(searcher: Any, group: str | None) -> tuple[int, tuple[str | None, datetime | None] | None]:
     """How many articles share ``group``, and the source and date of the earliest."""
     if group is None:
         return 1, None
