@@ -60,6 +60,11 @@ def fold(word: str) -> str:
 FRENCH_STOP_WORDS: frozenset[str] = frozenset(fold(w) for w in _FRENCH_STOP_WORDS.split())
 
 
+def exact_form(word: str) -> str:
+    """A word as written, without its elision and folded, but not stemmed (l’État -> etat)."""
+    return fold(_ELISION.sub("", word))
+
+
 class FrenchTokenizer(Tokenizer):
     """Words of letters and digits; apostrophes inside a word are kept for FrenchFilter."""
 

@@ -25,7 +25,10 @@ class Ranking:
     - Among the best ``rerank`` hits of an any-word search, scores are multiplied by the
       share of query words an article contains to the power ``coordination``, and by
       ``1 + proximity * closeness``, where closeness is the share of the query words found
-      together within ``window`` consecutive words.
+      together within ``window`` consecutive words. With ``idf_coordination`` the share
+      weighs each word by its IDF (missing a rare word costs more than missing a common
+      one); ``exact`` rewards articles whose words match the query's as written (accents
+      folded, not stemmed): ``1 + exact * share of exact forms``.
     """
 
     title_boost: float = 2.0
@@ -38,6 +41,8 @@ class Ranking:
     proximity: float = 0.5
     window: int = 12
     rerank: int = 50
+    idf_coordination: bool = True
+    exact: float = 0.0
 
 
 DEFAULT_RANKING: Final = Ranking()
@@ -59,4 +64,4 @@ WRITER_LIMIT_MB: Final = 256
 MP_MIN_BYTES: Final = 8 * 1024 * 1024
 MP_BATCH: Final = 256
 
-INDEX_FORMAT_VERSION: Final = 2
+INDEX_FORMAT_VERSION: Final = 3

@@ -83,11 +83,15 @@ def open_index(folder: Path) -> FileIndex:
     """Open an existing newssearch index; IndexNotFoundError / IndexVersionError otherwise."""
     if not is_index(folder):
         raise IndexNotFoundError(folder, f"Run: newssearch index --index '{folder}' seeds/")
-    read_meta(folder)
+    meta = read_meta(folder)
     try:
-        return windex.open_dir(str(folder))
+        ix = windex.open_dir(str(folder))
     except (windex.EmptyIndexError, OSError, ValueError) as exc:
         raise IndexNotFoundError(folder, f"The Whoosh files are missing or damaged ({exc}).") from exc
+    if set(ix.schema.names()) != set(build_schema().names()):  # a build of another version
+        ix.close()
+        raise IndexVersionError(folder, f"{meta.get('format')} with other fields", INDEX_FORMAT_VERSION)
+    return ix
 
 
 def create_index(folder: Path) -> FileIndex:

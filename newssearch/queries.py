@@ -32,7 +32,7 @@ from whoosh.qparser import (
 from whoosh.query.spans import SpanNear
 from whoosh.fields import Schema
 
-from .analysis import fold
+from .analysis import exact_form, fold
 from .config import DEFAULT_RANKING, MAX_QUERY_CHARS, Ranking
 from .errors import QueryError
 from .schema import BODY, PUBLISHED, QUERY_FIELDS, TITLE
@@ -137,6 +137,7 @@ class ParsedQuery:
     terms: frozenset[str]
     prefixes: tuple[str, ...]
     words: int
+    exact: frozenset[str] = frozenset()  # the query's words as written (folded, not stemmed)
 
 
 def make_parser(schema: Schema, *, conjunctive: bool = True, title_boost: float = 2.0) -> FrenchQueryParser:
@@ -218,7 +219,9 @@ def parse_query(schema: Schema, text: str, *, conjunctive: bool = True,
     if q is wq.NullQuery or not any(leaf is not wq.NullQuery for leaf in _positive_leaves(q)):
         raise QueryError(f"The query {text!r} has no searchable words (only stop words or punctuation).")
     terms, prefixes = _positive_terms(q)
-    return ParsedQuery(q, frozenset(terms), tuple(sorted(prefixes)), len(terms) + len(prefixes))
+    exact = frozenset(exact_form(t.original) for t in
+                      schema[BODY].analyzer(cleaned, keeporiginal=True, mode="query") if t.text in terms)
+    return ParsedQuery(q, frozenset(terms), tuple(sorted(prefixes)), len(terms) + len(prefixes), exact)
 
 
 def _positive_terms(q: wq.Query) -> tuple[set[str], set[str]]:

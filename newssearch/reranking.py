@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
+from .analysis import exact_form
 from .config import Ranking
 from .schema import BODY, TITLE
 
@@ -34,8 +35,13 @@ def closeness(found: list[tuple[int, str]], window: int) -> int:
     return best
 
 
+def exact_forms(analyzer: Any, text: str) -> set[str]:
+    """The words of ``text`` that survive analysis, folded but not stemmed."""
+    return {exact_form(t.original) for t in analyzer(text, keeporiginal=True)}
+
+
 def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], terms: frozenset[str],
-           ranking: Ranking) -> list[tuple[int, float]]:
+           ranking: Ranking, exact: frozenset[str] = frozenset()) -> list[tuple[int, float]]:
     """Rescore ``candidates`` (docnum, score), best first; only the first ``ranking.rerank``
     are rescored, the rest keep their order after them."""
     candidates = list(candidates)
@@ -43,14 +49,20 @@ def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], terms: frozen
         return candidates
     head, tail = candidates[: ranking.rerank], candidates[ranking.rerank:]
     analyzer = searcher.schema[BODY].analyzer
+    weights = {t: searcher.idf(BODY, t) if ranking.idf_coordination else 1.0 for t in terms}
+    total = sum(weights.values()) or 1.0
     rescored = []
     for docnum, score in head:
         stored = searcher.stored_fields(docnum)
         body = matched_positions(analyzer, stored.get(BODY, ""), terms)
         title = matched_positions(analyzer, stored.get(TITLE, ""), terms)
-        share = len({t for _, t in body} | {t for _, t in title}) / len(terms)
+        share = sum(weights[t] for t in {t for _, t in body} | {t for _, t in title}) / total
         near = (max(closeness(body, ranking.window), closeness(title, ranking.window)) - 1) / (len(terms) - 1)
-        rescored.append((docnum, score * share ** ranking.coordination * (1 + ranking.proximity * max(near, 0))))
+        score *= share ** ranking.coordination * (1 + ranking.proximity * max(near, 0))
+        if ranking.exact and exact:
+            found = exact_forms(analyzer, stored.get(TITLE, "") + " " + stored.get(BODY, ""))
+            score *= 1 + ranking.exact * len(exact & found) / len(exact)
+        rescored.append((docnum, score))
     rescored.sort(key=lambda d: -d[1])
     floor = rescored[-1][1] if rescored else 0.0
     return rescored + [(d, min(s, floor)) for d, s in tail]

@@ -18,7 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from whoosh.index import FileIndex, LockError
+import pickle
+import queue
+
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 from .errors import IndexLockedError
@@ -50,7 +54,64 @@ class _WorkerTask(SubWriterTask):
         super().run()
 
 
+class WorkerError(OSError):
+    """A worker process died: its documents would be lost, so the commit is refused."""
+
+
 class _MpWriter(MpWriter):
+    """Whoosh's MpWriter blocks forever on its job queue when a worker dies, and commits
+    without the dead worker's segment. Here a dead worker is an error, never a hang or a
+    silent loss."""
+
+    def _check_workers(self) -> None:
+        for task in self.tasks:
+            if not task.is_alive() and task.exitcode not in (None, 0):
+                raise WorkerError(f"an indexing worker process failed (exit code {task.exitcode})")
+
+    def _put(self, item: Any) -> None:
+        while True:
+            self._check_workers()
+            try:
+                self.jobqueue.put(item, timeout=1.0)
+                return
+            except queue.Full:
+                continue
+
+    def _enqueue(self) -> None:
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in self.docbuffer:
+                pickle.dump(item, f, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(self.docbuffer)))
+        self.docbuffer: list[Any] = []
+
+    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
+        """Whoosh's multisegment commit, with every worker's segment accounted for."""
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self._put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        results: list[Any] = []
+        while len(results) < len(self.tasks):
+            try:
+                results.append(self.resultqueue.get(timeout=1.0))
+            except queue.Empty:
+                self._check_workers()
+                if not any(task.is_alive() for task in self.tasks) and self.resultqueue.empty():
+                    raise WorkerError("an indexing worker process ended without its segment") from None
+        for task in self.tasks:
+            task.join()
+        finalsegments += [segment for _, _, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
     def _new_task(self) -> SubWriterTask:
         task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
                            self.multisegment)

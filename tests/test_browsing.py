@@ -125,7 +125,7 @@ def test_cli_export(index_dir: Path, tmp_path: Path, fmt: str) -> None:
     provenance = json.loads(first.removeprefix("# provenance: "))
     provenance = provenance.get("provenance", provenance)
     assert provenance["query"] == "char OR alliance OR sécurité"
-    assert provenance["filters"]["since"] == "2021-01-01" and provenance["index_format"] == 2
+    assert provenance["filters"]["since"] == "2021-01-01" and provenance["index_format"] == 3
     body = out.read_text(encoding="utf-8").split("\n", 1)[1]
     rows = list(csv.DictReader(io.StringIO(body))) if fmt == "csv" else body.splitlines()
     assert len(rows) == 5

@@ -153,3 +153,14 @@ def test_index_folder_inside_the_archive_is_not_indexed(tmp_path: Path, archive:
     assert update_index(folder, [archive]).added == 3
     report = update_index(folder, [archive])
     assert (report.added, report.unchanged, report.skipped) == (0, 3, [])
+
+
+def test_index_with_other_fields_is_refused(tmp_path: Path, archive: Path) -> None:
+    from whoosh import index as windex
+    from whoosh.fields import ID, Schema
+
+    folder = tmp_path / "ix"
+    update_index(folder, [archive])
+    windex.create_in(str(folder), Schema(id=ID(stored=True)))  # as if an older build had written it
+    with pytest.raises(IndexVersionError, match="with other fields.*Rebuild"):
+        NewsIndex.open(folder)

@@ -43,7 +43,7 @@ ALLOWED = {
     "grouping": {"documents"},
     "indexing": {"config", "documents", "errors", "grouping", "schema", "writers"},
     "queries": {"analysis", "config", "errors", "schema"},
-    "reranking": {"config", "schema"},
+    "reranking": {"analysis", "config", "schema"},
     "snippets": {"config"},
     "searching": {"config", "errors", "queries", "reranking", "schema", "snippets"},
     "browsing": {"errors", "schema"},

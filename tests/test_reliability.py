@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import random
 import signal
 import subprocess
@@ -168,3 +169,20 @@ def test_read_only_index_folder(tmp_path: Path, reference: tuple[Path, object],
     monkeypatch.undo()
     assert snapshot(index) == before
     assert update_index(index, [archive]).added == 257
+
+
+def test_a_dead_worker_is_an_error_not_a_hang(tmp_path: Path, reference: tuple[Path, object],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from newssearch import writers
+
+    index = tmp_path / "index"
+    update_index(index, [reference[0] / "0"])
+    before = snapshot(index)
+    monkeypatch.setattr(writers._WorkerTask, "run", lambda self: os._exit(3))  # forked workers inherit it
+    started = time.monotonic()
+    with pytest.raises(IndexWriteError, match=r"an indexing worker process failed \(exit code 3\)"):
+        update_index(index, [reference[0]], procs=2)
+    assert time.monotonic() - started < 30
+    monkeypatch.undo()
+    assert snapshot(index) == before
+    assert update_index(index, [reference[0]], procs=2).added == 257
