@@ -28,21 +28,24 @@ class Ranking:
       together within ``window`` consecutive words. With ``idf_coordination`` the share
       weighs each word by its IDF (missing a rare word costs more than missing a common
       one); ``exact`` rewards articles whose words match the query's as written (accents
-      folded, not stemmed): ``1 + exact * share of exact forms``.
+      folded, not stemmed): ``1 + exact * share of exact forms``; ``pairs`` rewards the
+      query's consecutive word pairs found in order within 3 positions (a sequential
+      dependence model): ``1 + pairs * share of pairs``.
     """
 
-    title_boost: float = 2.0
+    title_boost: float = 1.5
     k1: float = 1.2
     b: float = 0.75
     title_b: float = 0.5
     long_query: int = 3
     question_words: bool = True
-    coordination: float = 1.0
+    coordination: float = 2.0
     proximity: float = 0.5
     window: int = 12
     rerank: int = 50
     idf_coordination: bool = True
-    exact: float = 0.0
+    exact: float = 0.5
+    pairs: float = 1.0
 
 
 DEFAULT_RANKING: Final = Ranking()

@@ -138,6 +138,7 @@ class ParsedQuery:
     prefixes: tuple[str, ...]
     words: int
     exact: frozenset[str] = frozenset()  # the query's words as written (folded, not stemmed)
+    ordered: tuple[str, ...] = ()  # the query's terms in the order written
 
 
 def make_parser(schema: Schema, *, conjunctive: bool = True, title_boost: float = 2.0) -> FrenchQueryParser:
@@ -219,9 +220,9 @@ def parse_query(schema: Schema, text: str, *, conjunctive: bool = True,
     if q is wq.NullQuery or not any(leaf is not wq.NullQuery for leaf in _positive_leaves(q)):
         raise QueryError(f"The query {text!r} has no searchable words (only stop words or punctuation).")
     terms, prefixes = _positive_terms(q)
-    exact = frozenset(exact_form(t.original) for t in
-                      schema[BODY].analyzer(cleaned, keeporiginal=True, mode="query") if t.text in terms)
-    return ParsedQuery(q, frozenset(terms), tuple(sorted(prefixes)), len(terms) + len(prefixes), exact)
+    tokens = [t.copy() for t in schema[BODY].analyzer(cleaned, keeporiginal=True, mode="query") if t.text in terms]
+    return ParsedQuery(q, frozenset(terms), tuple(sorted(prefixes)), len(terms) + len(prefixes),
+                       frozenset(exact_form(t.original) for t in tokens), tuple(t.text for t in tokens))
 
 
 def _positive_terms(q: wq.Query) -> tuple[set[str], set[str]]:

@@ -40,8 +40,22 @@ def exact_forms(analyzer: Any, text: str) -> set[str]:
     return {exact_form(t.original) for t in analyzer(text, keeporiginal=True)}
 
 
+def pair_share(found: list[tuple[int, str]], ordered: tuple[str, ...], gap: int = 3) -> float:
+    """The share of the query's consecutive word pairs that occur in the same order within
+    ``gap`` positions (stop words keep their positions), as in a sequential-dependence model."""
+    pairs = {(a, b) for a, b in zip(ordered, ordered[1:]) if a != b}
+    if not pairs:
+        return 0.0
+    at: dict[str, list[int]] = {}
+    for pos, term in found:
+        at.setdefault(term, []).append(pos)
+    hits = sum(1 for a, b in pairs if any(0 < pb - pa <= gap for pa in at.get(a, ()) for pb in at.get(b, ())))
+    return hits / len(pairs)
+
+
 def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], terms: frozenset[str],
-           ranking: Ranking, exact: frozenset[str] = frozenset()) -> list[tuple[int, float]]:
+           ranking: Ranking, exact: frozenset[str] = frozenset(),
+           ordered: tuple[str, ...] = ()) -> list[tuple[int, float]]:
     """Rescore ``candidates`` (docnum, score), best first; only the first ``ranking.rerank``
     are rescored, the rest keep their order after them."""
     candidates = list(candidates)
@@ -59,6 +73,8 @@ def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], terms: frozen
         share = sum(weights[t] for t in {t for _, t in body} | {t for _, t in title}) / total
         near = (max(closeness(body, ranking.window), closeness(title, ranking.window)) - 1) / (len(terms) - 1)
         score *= share ** ranking.coordination * (1 + ranking.proximity * max(near, 0))
+        if ranking.pairs and ordered:
+            score *= 1 + ranking.pairs * max(pair_share(body, ordered), pair_share(title, ordered))
         if ranking.exact and exact:
             found = exact_forms(analyzer, stored.get(TITLE, "") + " " + stored.get(BODY, ""))
             score *= 1 + ranking.exact * len(exact & found) / len(exact)

@@ -153,7 +153,7 @@ def _run(searcher: Any, parsed: ParsedQuery, flt: wq.Query | None, n: int, sort:
                               collapse=collapse)
     found = [(hit.docnum, hit.score) for hit in results]
     if any_word:
-        found = rerank(searcher, found, parsed.terms, ranking, parsed.exact)
+        found = rerank(searcher, found, parsed.terms, ranking, parsed.exact, parsed.ordered)
     reader = searcher.reader()
     dates = reader.column_reader(PUBLISHED, translate=False) if reader.has_column(PUBLISHED) else None
     ranked = sorted(found, key=lambda d: (-round(d[1], 6), -_timestamp(dates, d[0])))
