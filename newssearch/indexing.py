@@ -11,6 +11,7 @@ commit it describes, so a crash can at worst make the next run redo some work.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import json
 import os
 import time
@@ -26,10 +27,10 @@ from whoosh.index import FileIndex
 from .config import COMMIT_EVERY, INDEX_FORMAT_VERSION, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER_LIMIT_MB
 from .documents import Article, Skipped, iter_files, parse_bytes, read_bytes
 from .errors import DocumentError, IndexNotFoundError, IndexVersionError, IndexWriteError
-from .schema import (BODY, FILE, GROUP, HASH, ID_FIELD, MODIFIED, MONTH, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
+from .schema import (AUTHOR, BODY, FILE, GROUP, HASH, ID_FIELD, MODIFIED, MONTH, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
                      build_schema, source_key)
-from .grouping import Grouper
-from .writers import open_writer, release
+from .grouping import GROUPS_FILE, Grouper
+from .writers import OWNER_FILE, open_writer, release
 
 META_FILE = "newssearch.json"
 MANIFEST_FILE = "files.json"
@@ -109,6 +110,20 @@ def create_index(folder: Path) -> FileIndex:
     return ix
 
 
+def remove_index(folder: Path) -> None:
+    """Delete the index in ``folder`` (only its own files), e.g. before a rebuild. A folder
+    that holds no newssearch or Whoosh index is left alone."""
+    own = [p for p in folder.glob("*") if p.name in (META_FILE, MANIFEST_FILE, GROUPS_FILE, OWNER_FILE)
+           or p.name.startswith(("MAIN", "_MAIN"))]
+    if not any(p.name == META_FILE or p.name.startswith("_MAIN") for p in own):
+        return
+    try:
+        for path in own:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    except OSError as exc:
+        raise IndexWriteError(folder, exc.strerror or str(exc)) from exc
+
+
 def open_or_create(folder: Path) -> FileIndex:
     return open_index(folder) if is_index(folder) else create_index(folder)
 
@@ -161,6 +176,8 @@ def article_fields(article: Article, group: int | None = None) -> dict[str, Any]
         doc[SOURCE_KEY] = source_key(article.source)
     if article.url:
         doc[URL] = article.url
+    if article.author:
+        doc[AUTHOR] = article.author
     if article.published:
         doc[PUBLISHED] = _naive_utc(article.published)
         doc[MONTH] = f"{doc[PUBLISHED]:%Y-%m}"
@@ -323,7 +340,7 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
             batch.manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, old.articles)
             report.unchanged += 1
             return
-        parsed = parse_bytes(path, raw)
+        parsed = parse_bytes(path, raw, max_bytes=max_bytes)
     except DocumentError as exc:
         _skip(report, Skipped(str(exc.path), exc.reason, exc.line), strict)
         return

@@ -19,6 +19,7 @@ BODY: Final = "body"
 SOURCE: Final = "source"
 SOURCE_KEY: Final = "source_key"
 URL: Final = "url"
+AUTHOR: Final = "author"
 PUBLISHED: Final = "published"
 MODIFIED: Final = "modified"
 HASH: Final = "hash"
@@ -76,6 +77,7 @@ def build_schema() -> Schema:
             SOURCE: _text(analyzer=analyzer, stored=True, multitoken_query="phrase"),
             SOURCE_KEY: ID(),
             URL: STORED(),
+            AUTHOR: STORED(),
             PUBLISHED: _date(stored=True, sortable=True),
             MODIFIED: STORED(),
             HASH: STORED(),
