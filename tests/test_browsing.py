@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from newssearch import NewsIndex, QueryError
 from newssearch.cli import cli
+from newssearch.config import INDEX_FORMAT_VERSION
 
 
 def test_facets_count_every_hit_by_source_and_month(tmp_index: NewsIndex) -> None:
@@ -125,7 +126,7 @@ def test_cli_export(index_dir: Path, tmp_path: Path, fmt: str) -> None:
     provenance = json.loads(first.removeprefix("# provenance: "))
     provenance = provenance.get("provenance", provenance)
     assert provenance["query"] == "char OR alliance OR sécurité"
-    assert provenance["filters"]["since"] == "2021-01-01" and provenance["index_format"] == 3
+    assert provenance["filters"]["since"] == "2021-01-01" and provenance["index_format"] == INDEX_FORMAT_VERSION
     body = out.read_text(encoding="utf-8").split("\n", 1)[1]
     rows = list(csv.DictReader(io.StringIO(body))) if fmt == "csv" else body.splitlines()
     assert len(rows) == 5

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from newssearch.cli import ExitStatus, cli
+from newssearch.config import INDEX_FORMAT_VERSION
 
 from .conftest import SEED, write_jsonl
 
@@ -182,3 +183,21 @@ def test_every_command_has_help(runner: CliRunner) -> None:
 def test_debug_reraises(runner: CliRunner, tmp_path: Path) -> None:
     result = run(runner, "--debug", "query", "x", "--index", str(tmp_path / "none"), ok=False)
     assert result.exit_code == 1 and type(result.exception).__name__ == "IndexNotFoundError"
+
+
+def test_rebuild_replaces_an_index_of_another_version(runner: CliRunner, tmp_path: Path, archive: Path) -> None:
+    folder = tmp_path / "ix"
+    run(runner, "index", str(archive), "--index", str(folder))
+    meta = folder / "newssearch.json"
+    meta.write_text(meta.read_text(encoding="utf-8").replace(f'"format":{INDEX_FORMAT_VERSION}', '"format":1'),
+                    encoding="utf-8")
+    refused = run(runner, "query", "Leopard", "--index", str(folder), ok=False)
+    assert refused.exit_code == 1 and "Rebuild it: newssearch index --rebuild" in refused.stderr
+    rebuilt = run(runner, "index", "--rebuild", str(archive), "--index", str(folder))
+    assert rebuilt.exit_code == 0 and rebuilt.stdout.startswith("3 files added")
+    assert run(runner, "query", "Leopard", "--index", str(folder)).exit_code == 0
+
+
+def test_rebuild_never_deletes_other_files(runner: CliRunner, tmp_path: Path, archive: Path) -> None:
+    result = run(runner, "index", "--rebuild", str(archive), "--index", str(archive), ok=False)
+    assert result.exit_code == 1 and (archive / "note.txt").exists()
