@@ -27,7 +27,7 @@ from .documents import Article
 
 GROUPS_FILE = "groups.sqlite"
 SKETCH_SIZE = 32  # K smallest shingle hashes kept per article
-LOOKUP_KEYS = 6  # of which the smallest are looked up to find candidates
+LOOKUP_KEYS = 4  # of which the smallest are looked up to find candidates
 SHINGLE = 4  # words per shingle
 THRESHOLD = 0.5  # estimated Jaccard similarity from which two articles are one story
 _WORD = re.compile(r"[^\W_]+")
@@ -63,10 +63,11 @@ class Grouper:
         self.threshold = threshold
         self.db = sqlite3.connect(folder / GROUPS_FILE)
         self.db.executescript("""
-            CREATE TABLE IF NOT EXISTS sketches(id TEXT PRIMARY KEY, path TEXT, grp INTEGER, sketch BLOB);
-            CREATE TABLE IF NOT EXISTS keys(key INTEGER, id TEXT);
+            CREATE TABLE IF NOT EXISTS sketches(doc INTEGER PRIMARY KEY, id TEXT UNIQUE, path TEXT,
+                                                grp INTEGER, sketch BLOB);
+            CREATE TABLE IF NOT EXISTS keys(key INTEGER, doc INTEGER);
             CREATE INDEX IF NOT EXISTS keys_key ON keys(key);
-            CREATE INDEX IF NOT EXISTS keys_id ON keys(id);
+            CREATE INDEX IF NOT EXISTS keys_doc ON keys(doc);
             CREATE INDEX IF NOT EXISTS sketches_path ON sketches(path);
         """)
 
@@ -80,20 +81,22 @@ class Grouper:
                 score = similarity(own, list(array("I", blob)))
                 if score >= self.threshold and score > best:
                     best, group = score, other_group
-        self.db.execute("INSERT OR REPLACE INTO sketches VALUES (?, ?, ?, ?)",
-                        (article.id, article.path, group, array("I", own).tobytes()))
-        self.db.executemany("INSERT INTO keys VALUES (?, ?)", [(h, article.id) for h in own[:LOOKUP_KEYS]])
+        self.db.execute("DELETE FROM keys WHERE doc IN (SELECT doc FROM sketches WHERE id = ?)", (article.id,))
+        doc = self.db.execute("INSERT OR REPLACE INTO sketches(id, path, grp, sketch) VALUES (?, ?, ?, ?)",
+                              (article.id, article.path, group, array("I", own).tobytes())).lastrowid
+        self.db.executemany("INSERT INTO keys VALUES (?, ?)", [(h, doc) for h in own[:LOOKUP_KEYS]])
         return group
 
     def _candidates(self, keys: list[int], article_id: str) -> list[tuple[str, int, bytes]]:
         marks = ",".join("?" * len(keys))
         return self.db.execute(
-            f"SELECT DISTINCT s.id, s.grp, s.sketch FROM keys k JOIN sketches s ON s.id = k.id "
+            f"SELECT DISTINCT s.id, s.grp, s.sketch FROM keys k JOIN sketches s ON s.doc = k.doc "
             f"WHERE k.key IN ({marks}) AND s.id != ? LIMIT 50", (*keys, article_id)).fetchall()
 
     def forget(self, path: str) -> None:
         """Drop the sketches of a file's articles (the file changed or vanished)."""
-        self.db.execute("DELETE FROM keys WHERE id IN (SELECT id FROM sketches WHERE path = ?)", (path,))
+        self.db.execute("DELETE FROM keys WHERE doc IN (SELECT doc FROM sketches WHERE path = ? OR id = ?)",
+                        (path, path))
         self.db.execute("DELETE FROM sketches WHERE path = ? OR id = ?", (path, path))
 
     def commit(self) -> None:

@@ -167,7 +167,7 @@ def _total(results: Any) -> int:
 
 def _versions(searcher: Any, group: str | None) -> tuple[int, tuple[str | None, datetime | None] | None]:
     """How many articles share ``group``, and the source and date of the earliest."""
-    if group is None:
+    if group is None or searcher.doc_frequency(GROUP, group) < 2:  # most stories stand alone
         return 1, None
     docs = list(searcher.docs_for_query(wq.Term(GROUP, group)))
     if len(docs) < 2:
