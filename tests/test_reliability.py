@@ -75,10 +75,8 @@ def test_killed_indexing_resumes_to_the_same_index(tmp_path: Path, reference: tu
     assert snapshot(index) == expected
 
 
-def test_second_writer_is_told_who_holds_the_index(tmp_path: Path, reference: tuple[Path, object]) -> None:
-    archive = reference[0]
-    index = tmp_path / "index"
-    update_index(index, [archive / "0"])
+def hold_writer(index: Path, *, seconds: float) -> subprocess.Popen[str]:
+    """Another process that opens a writer on ``index``, holds it, then cancels it."""
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
         from pathlib import Path
@@ -86,9 +84,18 @@ def test_second_writer_is_told_who_holds_the_index(tmp_path: Path, reference: tu
         from newssearch.writers import open_writer
         writer = open_writer(open_index(Path({str(index)!r})), Path({str(index)!r}))
         print("locked", flush=True)
-        time.sleep(60)
+        time.sleep({seconds})
+        writer.cancel()
     """)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_second_writer_is_told_who_holds_the_index(tmp_path: Path, reference: tuple[Path, object]) -> None:
+    archive = reference[0]
+    index = tmp_path / "index"
+    update_index(index, [archive / "0"])
+    holder = hold_writer(index, seconds=60)
     with pytest.raises(IndexLockedError) as caught:
         update_index(index, [archive])
     assert caught.value.pid == holder.pid
@@ -102,17 +109,7 @@ def test_wait_for_the_other_writer(tmp_path: Path, reference: tuple[Path, object
     archive = reference[0]
     index = tmp_path / "index"
     update_index(index, [archive / "0"])
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import time
-        from pathlib import Path
-        from newssearch.indexing import open_index
-        from newssearch.writers import open_writer
-        writer = open_writer(open_index(Path({str(index)!r})), Path({str(index)!r}))
-        print("locked", flush=True)
-        time.sleep(1.5)
-        writer.cancel()
-    """)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    holder = hold_writer(index, seconds=1.5)
     assert update_index(index, [archive], wait=30).added == 257
     holder.communicate()
 
