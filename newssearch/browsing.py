@@ -118,10 +118,26 @@ def suggestion(searcher: Any, text: str, analyse: Any) -> str | None:
 
 
 def _closest(reader: Any, term: str, distance: int) -> str | None:
+    """The known term nearest to ``term`` (a swap of two letters counts as one edit), the
+    most frequent among equals."""
     found = {t for f in (BODY, TITLE) for t in reader.terms_within(f, term, distance, prefix=1)}
     if not found:
         return None
-    return str(max(sorted(found), key=lambda t: reader.doc_frequency(BODY, t) + reader.doc_frequency(TITLE, t)))
+    return str(min(sorted(found), key=lambda t: (edit_distance(term, t),
+                                                 -reader.doc_frequency(BODY, t) - reader.doc_frequency(TITLE, t))))
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+    two adjacent letters each cost one (the usual typos)."""
+    rows = [list(range(len(b) + 1))] + [[i] + [0] * len(b) for i in range(1, len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[len(a)][len(b)]
 
 
 def _surface(searcher: Any, term: str, analyse: Any) -> str | None:

@@ -130,3 +130,22 @@ def test_cli_export(index_dir: Path, tmp_path: Path, fmt: str) -> None:
     body = out.read_text(encoding="utf-8").split("\n", 1)[1]
     rows = list(csv.DictReader(io.StringIO(body))) if fmt == "csv" else body.splitlines()
     assert len(rows) == 5
+
+
+@pytest.mark.parametrize("a, b, distance", [("leopard", "leopard", 0), ("leopord", "leopard", 1),
+                                             ("juoeur", "joueur", 1), ("juoeur", "jours", 3), ("", "ab", 2)])
+def test_edit_distance_counts_a_swap_as_one(a: str, b: str, distance: int) -> None:
+    from newssearch.browsing import edit_distance
+
+    assert edit_distance(a, b) == distance
+
+
+def test_did_you_mean_prefers_the_nearest_word_to_the_most_frequent(tmp_path: Path) -> None:
+    from .conftest import write_jsonl
+
+    records = [{"id": str(i), "title": "Jours de fête", "body": "Les jours passent."} for i in range(5)]
+    records.append({"id": "j", "title": "Le joueur", "body": "Un joueur de tennis."})
+    write_jsonl(tmp_path / "a.jsonl", records)
+    with NewsIndex.open(tmp_path / "ix", create=True) as ix:
+        ix.add([tmp_path / "a.jsonl"])
+        assert ix.query("juoeur").suggestion == "joueur"
