@@ -147,7 +147,7 @@ def _run(searcher: Any, parsed: ParsedQuery, flt: wq.Query | None, n: int, sort:
     if sort == "date":
         results = searcher.search(parsed.query, filter=flt, limit=n, sortedby=PUBLISHED, reverse=True,
                                   collapse=collapse)
-        return [(hit.docnum, hit.score or 0.0) for hit in results], _total(results)
+        return [(hit.docnum, hit.score or 0.0) for hit in results], len(results)
     # Fetch a little more than needed so that equal scores can be ordered newest first.
     results = searcher.search(parsed.query, filter=flt, limit=max(n + 10, ranking.rerank if any_word else 0),
                               collapse=collapse)
@@ -157,12 +157,7 @@ def _run(searcher: Any, parsed: ParsedQuery, flt: wq.Query | None, n: int, sort:
     reader = searcher.reader()
     dates = reader.column_reader(PUBLISHED, translate=False) if reader.has_column(PUBLISHED) else None
     ranked = sorted(found, key=lambda d: (-round(d[1], 6), -_timestamp(dates, d[0])))
-    return ranked[:n], _total(results)
-
-
-def _total(results: Any) -> int:
-    """Matching articles; with collapsing, Whoosh already counts each wire story once."""
-    return len(results)
+    return ranked[:n], len(results)  # with collapsing, Whoosh counts each wire story once
 
 
 def _versions(searcher: Any, group: str | None) -> tuple[int, tuple[str | None, datetime | None] | None]:
@@ -177,10 +172,14 @@ def _versions(searcher: Any, group: str | None) -> tuple[int, tuple[str | None, 
     return len(docs), (source, _utc(when) if when != datetime.max else None)
 
 
+_NO_DATE = 2**63  # an undated article holds the column's default, 2**64 - 1: count it as oldest
+
+
 def _timestamp(dates: Any, docnum: int) -> float:
     if dates is None:
         return 0.0
-    return float(dates[docnum] or 0)
+    value = dates[docnum] or 0
+    return 0.0 if value >= _NO_DATE else float(value)
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -75,10 +75,10 @@ def test_ties_are_broken_by_newer_date(tmp_path: object, articles: list[dict[str
 
     folder = Path(str(tmp_path))
     same = [{"id": f"t{y}", "title": "Grève", "body": "Grève.", "date": f"{y}-01-01"} for y in (2019, 2023, 2021)]
-    write_jsonl(folder / "same.jsonl", same)
+    write_jsonl(folder / "same.jsonl", same + [{"id": "undated", "title": "Grève", "body": "Grève."}])
     with NewsIndex.open(folder / "ix", create=True) as ix:
-        ix.add([folder / "same.jsonl"])
-        assert ids(ix, "grève") == ["t2023", "t2021", "t2019"]
+        ix.add([folder / "same.jsonl"], group=False)
+        assert ids(ix, "grève") == ["t2023", "t2021", "t2019", "undated"]
 
 
 def test_filters(tmp_index: NewsIndex) -> None:
