@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import math
@@ -29,6 +30,8 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+from common import log  # noqa: E402 (this folder is on sys.path when run as a script)
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -42,10 +45,6 @@ DATELINES = ("PARIS (AFP) - ", "LYON, 12 mars (Reuters) - ", "BRUXELLES (AFP) â€
 KINDS = ("words", "paragraph", "byline", "headline", "truncate")
 MISSPELT = 100
 Paras = list[str]
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- labelled set
@@ -408,6 +407,7 @@ def commit() -> str:
 
 
 def main() -> int:
+    argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0]).parse_args()  # --help; no options
     missing = [p for p in (DATA, GENERATOR) if not p.exists()]
     if missing:
         print(f"skipped: {', '.join(map(str, missing))} not found")

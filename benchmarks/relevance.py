@@ -36,6 +36,8 @@ from typing import Any, Literal
 from newssearch import NewsIndex, QueryError
 from newssearch.config import DEFAULT_RANKING, Ranking
 
+from common import log  # noqa: E402 (this folder is on sys.path when run as a script)
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "piaf"
@@ -45,10 +47,6 @@ K = 10
 
 Search = Callable[[str], list[tuple[str, str]]]  # question -> [(doc id, first snippet)], best first
 Mode = Literal["auto", "all", "any"]
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from common import log  # noqa: E402 (this folder is on sys.path when run as a script)
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "tools" / "scale_corpus.py"
@@ -47,10 +49,6 @@ TIME = Path("/usr/bin/time")
 MB = 1024 * 1024
 PAGE = os.sysconf("SC_PAGE_SIZE")
 Figures = dict[str, float]
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- archives
