@@ -54,7 +54,7 @@ def docnum_of(searcher: Any, article_id: str) -> int:
 
 def facets(searcher: Any, q: wq.Query, flt: wq.Query | None) -> Facets:
     """Counts by source (display names as stored) and by month, over every hit of ``q``."""
-    results = searcher.search(q, filter=flt, limit=1,
+    results = searcher.search(q, filter=flt, limit=1, optimize=False,  # counted in one pass (searching._run)
                               groupedby={"source": sorting.FieldFacet(SOURCE_KEY),
                                          "month": sorting.FieldFacet(MONTH, maptype=sorting.Count)})
     by_source = results.groups("source")
