@@ -55,6 +55,7 @@ def test_seed_header_without_body(tmp_path: Path) -> None:
         ("Noël à Besançon".encode("latin-1"), "Noël à Besançon"),
         ("E\u0301cho".encode("utf-8"), "Écho"),  # NFD to NFC
         ("20\u00a0000\u202feuros".encode("utf-8"), "20 000 euros"),
+        ("1\u2007000 mots\ufeff lus".encode("utf-8"), "1 000 mots lus"),  # figure space, stray BOM
         (b"ligne\r\nsuivante", "ligne\nsuivante"),
         ("Écho".encode("utf-16"), "Écho"),
     ],
