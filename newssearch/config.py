@@ -59,8 +59,12 @@ TEXT_SUFFIXES: Final = frozenset({".txt"})
 JSON_SUFFIXES: Final = frozenset({".json", ".jsonl"})
 MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 
-# Indexing: articles per committed batch, and memory given to the Whoosh writer.
-COMMIT_EVERY: Final = 10_000
+# Indexing: articles per committed batch, and memory given to the Whoosh writer. Each commit
+# of a multi-process run leaves one segment per worker, and every segment costs query time
+# (a 100,000-article index: 20 segments at 10,000 a commit, query p50 26 ms; merged into
+# one, 19.6 ms) and size (each repeats its term dictionary); a bigger batch loses more work when
+# a run is killed (the next run redoes it).
+COMMIT_EVERY: Final = 50_000
 WRITER_LIMIT_MB: Final = 256
 # Runs with at least this many bytes of new or changed files use one worker process per
 # core (at most 4), handing them documents in batches of MP_BATCH.
