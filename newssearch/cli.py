@@ -74,7 +74,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="Wait this long for another indexing run to finish.")
 @click.option("--max-size", type=click.IntRange(min=1), default=MAX_FILE_BYTES, show_default=True,
-              metavar="BYTES", help="Skip files larger than this.")
+              metavar="BYTES", help="Skip files larger than this (in .jsonl files: records).")
 @click.option("--no-grouping", is_flag=True, help="Do not group versions of the same wire story.")
 @click.option("--rebuild", is_flag=True, help="Delete the index first and index everything again.")
 def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict: bool, wait: float,

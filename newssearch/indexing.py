@@ -25,7 +25,7 @@ from whoosh import index as windex
 from whoosh.index import FileIndex
 
 from .config import COMMIT_EVERY, INDEX_FORMAT_VERSION, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER_LIMIT_MB
-from .documents import Article, Skipped, iter_files, parse_bytes, read_bytes
+from .documents import Article, Skipped, is_streamed, iter_files, parse_bytes, read_bytes, scan_file, stream_file
 from .errors import DocumentError, IndexNotFoundError, IndexVersionError, IndexWriteError
 from .schema import (AUTHOR, BODY, FILE, GROUP, HASH, ID_FIELD, MODIFIED, MONTH, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
                      build_schema, source_key)
@@ -334,21 +334,27 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
         if old and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
             report.unchanged += 1
             return
-        raw = read_bytes(path, max_bytes=max_bytes)
-        digest = hashlib.sha256(raw).hexdigest()
+        if is_streamed(path):  # JSON Lines: hashed in chunks, then read record by record
+            scan = scan_file(path)
+            digest = scan.sha256
+        else:
+            raw = read_bytes(path, max_bytes=max_bytes)
+            digest = hashlib.sha256(raw).hexdigest()
         if old and old.sha256 == digest:
             batch.manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, old.articles)
             report.unchanged += 1
             return
-        parsed = parse_bytes(path, raw, max_bytes=max_bytes)
+        if is_streamed(path):
+            items = stream_file(path, scan, max_bytes=max_bytes)
+        else:
+            parsed = parse_bytes(path, raw, max_bytes=max_bytes)
+            items = iter([*parsed.skipped, *parsed.articles])
     except DocumentError as exc:
         _skip(report, Skipped(str(exc.path), exc.reason, exc.line), strict)
         return
     except OSError as exc:
         _skip(report, Skipped(key, (exc.strerror or str(exc)).lower()), strict)
         return
-    for skipped in parsed.skipped:
-        _skip(report, skipped, strict)
     if old or resuming:
         _delete_file(batch, key)
     if old:
@@ -356,9 +362,14 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
     else:
         report.added += 1
     batch.mid_file = True
-    for article in parsed.articles:
-        batch.get().add_document(**article_fields(article, batch.group_of(article)))
+    articles = 0
+    for item in items:
+        if isinstance(item, Skipped):
+            _skip(report, item, strict)
+            continue
+        batch.get().add_document(**article_fields(item, batch.group_of(item)))
         batch.count(1)
+        articles += 1
     batch.mid_file = False
-    report.articles += len(parsed.articles)
-    batch.manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, len(parsed.articles))
+    report.articles += articles
+    batch.manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, articles)

@@ -33,6 +33,14 @@ BAD_FILES: list[tuple[str, bytes, str | None]] = [
     ("broken.jsonl", b'{"id": "ok1", "title": "Bon"}\n{"id": \n[1,2]\n{"id": "ok2", "body": 3}\n', None),
     ("wrong.json", b'{"id": {"a": 1}, "title": "x"}', None),
     ("truncated.json", b'[{"id": "a", "title": "Un"}, {"id": "b", "ti', None),
+    # JSON Lines are streamed: the size limit is per record, a file may be larger
+    ("binary.jsonl", b'{"id": "bin"}\n\x00\x01\x02', "binary file (contains NUL bytes)"),
+    ("blank.jsonl", b"\n \n", "empty file"),
+    ("big.jsonl", b'{"id": "r1", "title": "Premier", "body": "Strasbourg"}\n'
+                  + json.dumps({"id": "r2", "body": "mot " * 300}).encode() + b"\n"
+                  + b'{"id": "r3", "title": "Dernier", "body": "Strasbourg ' + b"x" * 900 + b'"}\n', None),
+    ("legacy.jsonl", '{"id": "cp", "title": "Été à Pâques"}\n'.encode("cp1252"), None),
+    ("utf16.jsonl", '{"id": "u16", "title": "Vœux de Colmar"}\n'.encode("utf-16"), None),
 ]
 
 
@@ -53,11 +61,15 @@ def test_every_bad_file_gets_a_reason_and_the_rest_is_indexed(tmp_path: Path) ->
         "broken.jsonl:4": "'body' is int, expected text",
         "wrong.json": "'id' is dict, expected text or a number",
         "truncated.json:1": "invalid JSON (Unterminated string starting at)",
+        "big.jsonl:2": "record too large (over 1,000 bytes)",
     }
     with NewsIndex.open(tmp_path / "ix") as ix:
         assert [h.title for h in ix.search("Ramstein Leopard")] == ["Bon article"]
         assert {h.id for h in ix.search("Noël")} == {str(archive / "invalid-utf8.txt"), str(archive / "cp1252.txt")}
         assert [h.id for h in ix.search("Besançon")] == [str(archive / "latin1.txt")]
+        assert sorted(h.id for h in ix.search("Strasbourg")) == ["r1", "r3"]
+        assert [h.id for h in ix.search("Pâques")] == ["cp"]
+        assert [h.id for h in ix.search("Colmar")] == ["u16"]
         assert [h.id for h in ix.search("title:bon")] == [str(archive / "good.txt"), "ok1"] or \
             sorted(h.id for h in ix.search("title:bon")) == sorted([str(archive / "good.txt"), "ok1"])
 

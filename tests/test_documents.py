@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from datetime import datetime, timezone
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from newssearch.documents import decode_text, iter_files, parse_date, read_file
+from newssearch.documents import Article, decode_text, iter_files, parse_date, read_file, scan_file
+from newssearch.documents.records import stream_jsonl
 from newssearch.errors import DocumentError
 
 from .conftest import SEED, write_jsonl
@@ -171,3 +173,24 @@ def test_walk_is_recursive_sorted_and_reports_problems(tmp_path: Path) -> None:
 )
 def test_parse_date(value: str, expected: datetime | None) -> None:
     assert parse_date(value) == expected
+
+
+def test_jsonl_is_streamed_one_record_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(2000):
+            f.write(json.dumps({"id": f"r{i}", "title": f"Dépêche {i}", "body": "Texte. " * 50}) + "\n")
+    with path.open("rb") as f:
+        stream = stream_jsonl(path, f, max_bytes=1000)
+        first = next(stream)
+        assert isinstance(first, Article) and first.id == "r0"
+        assert f.tell() < path.stat().st_size / 10  # the file is not read ahead
+        assert sum(1 for _ in stream) == 1999
+
+
+def test_scan_hashes_the_file_in_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"id": "a"}\n' * 200_000)  # 2.4 MB: several chunks
+    scan = scan_file(path)
+    assert scan.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert not scan.blank and scan.head.startswith(b'{"id": "a"}')

@@ -2,7 +2,8 @@
 
 Formats read (one module each):
 - ``.txt``: the seed format, or plain text whose first line is the title (plaintext.py);
-- ``.jsonl`` / ``.json``: one article per record (records.py);
+- ``.jsonl`` / ``.json``: one article per record (records.py); plain ``.jsonl`` files are
+  streamed record by record, with the size limit on each record (reading.py);
 - ``.html`` / ``.htm``: a web page's article through trafilatura (pages.py);
 - ``.rss`` / ``.atom`` / ``.xml``: one article per feed entry through feedparser (feeds.py);
 - ``.warc`` / ``.warc.gz``: the HTML pages of a web archive through warcio (warcs.py);
@@ -20,12 +21,12 @@ from .articles import Article, FileArticles, Skipped
 from .dates import parse_date, parse_french_date
 from .decoding import decode_text
 from .plaintext import parse_text_article
-from .reading import parse_bytes, read_bytes, read_file
+from .reading import FileScan, is_streamed, parse_bytes, read_bytes, read_file, scan_file, stream_file
 from .records import article_from_record
 from .walking import SUPPORTED_SUFFIXES, is_supported, iter_files
 
 __all__ = [
-    "Article", "FileArticles", "Skipped", "SUPPORTED_SUFFIXES", "article_from_record", "decode_text",
+    "Article", "FileArticles", "FileScan", "Skipped", "SUPPORTED_SUFFIXES", "article_from_record", "decode_text",
     "is_supported", "iter_files", "parse_bytes", "parse_date", "parse_french_date", "parse_text_article",
-    "read_bytes", "read_file",
+    "is_streamed", "read_bytes", "read_file", "scan_file", "stream_file",
 ]

@@ -6,15 +6,19 @@ programs which never read such files do not load trafilatura, feedparser or warc
 
 from __future__ import annotations
 
+import codecs
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import MAX_FILE_BYTES
 from ..errors import DocumentError
-from .articles import FileArticles
+from .articles import Article, FileArticles, Skipped
 from .compression import gunzip
 from .decoding import decode_text
 from .plaintext import parse_text_article
-from .records import read_json, read_jsonl
+from .records import read_json, read_jsonl, stream_jsonl
 from .walking import FEED_SUFFIXES, HTML_SUFFIXES, WARC_SUFFIXES, file_format, os_reason
 
 
@@ -34,6 +38,60 @@ def read_bytes(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise DocumentError(path, os_reason(exc)) from exc
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What one pass over a file tells before it is parsed: its SHA-256, whether it holds
+    anything but white space, and its first bytes."""
+
+    sha256: str
+    blank: bool
+    head: bytes
+
+
+_CHUNK = 1 << 20
+
+
+def scan_file(path: Path) -> FileScan:
+    """Hash a file in chunks, never holding more than one chunk."""
+    digest, blank, head = hashlib.sha256(), True, b""
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(_CHUNK):
+                digest.update(chunk)
+                head = head or chunk[:8192]
+                blank = blank and not chunk.strip()
+    except OSError as exc:
+        raise DocumentError(path, os_reason(exc)) from exc
+    return FileScan(digest.hexdigest(), blank, head)
+
+
+def is_streamed(path: Path) -> bool:
+    """Plain JSON Lines files are read record by record (``stream_file``), whatever their
+    size: ``max_bytes`` limits each record, not the file."""
+    return file_format(path) == (".jsonl", False)
+
+
+def stream_file(path: Path, scan: FileScan, *, max_bytes: int = MAX_FILE_BYTES) -> Iterator[Article | Skipped]:
+    """The articles and skipped records of a streamed file, as they are read. DocumentError
+    at once when the file as a whole is unusable."""
+    if scan.blank:
+        raise DocumentError(path, "empty file")
+    if scan.head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # not line-splittable bytes
+        parsed = parse_bytes(path, read_bytes(path, max_bytes=max_bytes), max_bytes=max_bytes)
+        return iter([*parsed.skipped, *parsed.articles])
+    if b"\x00" in scan.head:
+        raise DocumentError(path, "binary file (contains NUL bytes)")
+    return _stream(path, max_bytes)
+
+
+def _stream(path: Path, max_bytes: int) -> Iterator[Article | Skipped]:
+    try:
+        with path.open("rb") as f:
+            yield from stream_jsonl(path, f, max_bytes=max_bytes)
+    except OSError as exc:
+        yield Skipped(str(path), f"{os_reason(exc)} (the rest of the file was not read)")
 
 
 def parse_bytes(path: Path, raw: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> FileArticles:

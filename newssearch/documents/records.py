@@ -4,12 +4,14 @@ url, body`` (all optional). Bad records are skipped with a reason; the rest is r
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import DocumentError
 from .articles import Article, FileArticles, Skipped
 from .dates import parse_date
-from .decoding import clean_body, clean_inline
+from .decoding import clean_body, clean_inline, decode_text
 
 _TEXT_KEYS = ("title", "body", "source", "url", "date")
 
@@ -17,15 +19,51 @@ _TEXT_KEYS = ("title", "body", "source", "url", "date")
 def read_jsonl(path: Path, text: str) -> FileArticles:
     out = FileArticles()
     for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            out.skipped.append(Skipped(str(path), f"invalid JSON ({exc.msg})", number))
-            continue
-        _add_record(out, path, record, f"{path}#{number}", number)
+        if line.strip():
+            item = _line_record(path, line, number)
+            if isinstance(item, Article):
+                out.articles.append(item)
+            else:
+                out.skipped.append(item)
     return out
+
+
+def stream_jsonl(path: Path, f: BinaryIO, *, max_bytes: int) -> Iterator[Article | Skipped]:
+    """The records of an open JSON Lines file, read line by line, so that memory holds one
+    record whatever the size of the file; a line over ``max_bytes`` is skipped. Each line
+    is decoded on its own (UTF-8, else cp1252)."""
+    for number, line in enumerate(_lines(f, max_bytes), start=1):
+        if line is None:
+            yield Skipped(str(path), f"record too large (over {max_bytes:,} bytes)", number)
+        elif line.strip():
+            try:
+                text = decode_text(line)
+            except ValueError as exc:
+                yield Skipped(str(path), str(exc), number)
+                continue
+            yield _line_record(path, text, number)
+
+
+def _lines(f: BinaryIO, max_bytes: int) -> Iterator[bytes | None]:
+    """The lines of ``f``; None for a line longer than ``max_bytes`` (its bytes are skipped)."""
+    while line := f.readline(max_bytes + 1):
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
+
+
+def _line_record(path: Path, line: str, number: int) -> Article | Skipped:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Skipped(str(path), f"invalid JSON ({exc.msg})", number)
+    try:
+        return article_from_record(record, path=str(path), fallback_id=f"{path}#{number}")
+    except ValueError as exc:
+        return Skipped(str(path), str(exc), number)
 
 
 def read_json(path: Path, text: str) -> FileArticles:
