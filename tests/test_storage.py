@@ -1,0 +1,65 @@
+"""The zero-copy reader that replaces BytesIO in Whoosh's BufferFile reads like BytesIO."""
+
+from __future__ import annotations
+
+import io
+import mmap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh.filedb.structfile import BufferFile
+
+from newssearch import NewsIndex
+from newssearch.storage import ViewReader, install
+
+DATA = b"first line\nsecond\n\nlast without newline"
+
+# Each case: operations applied in turn to a fresh ViewReader and a fresh BytesIO.
+CASES: list[list[tuple[str, tuple[Any, ...]]]] = [
+    [("read", ())],
+    [("read", (5,)), ("read", (3,)), ("tell", ())],
+    [("read", (1000,)), ("read", (1,)), ("read", ())],
+    [("readline", ()), ("readline", ()), ("readline", ()), ("readline", ()), ("readline", ())],
+    [("readline", (4,)), ("readline", ()), ("tell", ())],
+    [("seek", (6,)), ("read", (4,)), ("seek", (-4, io.SEEK_END)), ("read", ())],
+    [("read", (3,)), ("seek", (2, io.SEEK_CUR)), ("read", (3,)), ("tell", ())],
+    [("seek", (100,)), ("read", ()), ("tell", ()), ("readline", ())],
+    [("read", (None,)), ("read", (-1,))],
+]
+
+
+@pytest.mark.parametrize("ops", CASES)
+def test_view_reader_reads_like_bytesio(ops: list[tuple[str, tuple[Any, ...]]]) -> None:
+    ours, theirs = ViewReader(memoryview(DATA)), io.BytesIO(DATA)
+    for name, args in ops:
+        assert getattr(ours, name)(*args) == getattr(theirs, name)(*args), (name, args)
+
+
+def test_view_reader_iterates_lines() -> None:
+    assert list(ViewReader(memoryview(DATA))) == list(io.BytesIO(DATA))
+
+
+def test_negative_seek_is_refused() -> None:
+    with pytest.raises(ValueError):
+        ViewReader(b"abc").seek(-1)
+
+
+def test_buffer_files_read_the_mapping_in_place(tmp_path: Path) -> None:
+    install()
+    path = tmp_path / "blob"
+    path.write_bytes(DATA)
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        view = memoryview(mapped)
+        bf = BufferFile(view[6:], name="x")
+        assert isinstance(bf.file, ViewReader)
+        assert bf.read(4) == b"line" and bf.get(0, 4) == b"line"
+        del bf
+        view.release()
+
+
+def test_an_index_opens_and_searches_through_the_zero_copy_files(tmp_path: Path, archive: Path) -> None:
+    with NewsIndex.open(tmp_path / "ix", create=True) as ix:
+        ix.add([archive])
+    with NewsIndex.open(tmp_path / "ix") as ix:
+        assert ix.search("Leopard")
