@@ -17,12 +17,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from whoosh.index import FileIndex, LockError
 import pickle
 import queue
 
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.index import FileIndex, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from .errors import IndexLockedError
@@ -51,6 +53,7 @@ class _WorkerTask(SubWriterTask):
 
     def run(self) -> None:
         _die_with_parent(self.parent)
+        install()  # already there when forked; not when spawned
         super().run()
 
 
@@ -120,10 +123,51 @@ class _MpWriter(MpWriter):
         return task
 
 
+class _SegmentLengths:
+    """The field lengths of a segment being written, each field's column read once.
+
+    Whoosh writes a segment's postings asking, for every posting, the length of the field in
+    its document (for BM25's block bounds), and each answer read the lengths column through
+    seek and read: 3.6 us a posting, 30% of the time spent writing postings."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._fields: dict[str, list[int | None] | None] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        if fieldname not in self._fields:
+            column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            self._fields[fieldname] = None if column is None else [byte_to_length(b) if b else None for b in column]
+        lengths = self._fields[fieldname]
+        return default if lengths is None else lengths[docnum]
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+WHOOSH_FLUSH_SEGMENT = SegmentWriter._flush_segment  # the original, for the tests that compare
+
+
+def _flush_segment(self: SegmentWriter) -> None:
+    """Whoosh's SegmentWriter._flush_segment, with the field lengths read once per field."""
+    self.perdocwriter.close()
+    lengths = _SegmentLengths(self.per_document_reader()) if self.codec.length_stats else None
+    self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+    self.fieldwriter.close()
+    if lengths:
+        lengths.close()
+
+
+def install() -> None:
+    """Patch Whoosh's segment writer, in this process and the workers it forks (idempotent)."""
+    SegmentWriter._flush_segment = _flush_segment
+
+
 def open_writer(ix: FileIndex, folder: Path, *, procs: int = 1, wait: float = 0.0, limitmb: int = 256,
                 batchsize: int = 256) -> Any:
     """A writer on ``ix``; IndexLockedError (naming the holder) if another process writes.
     With ``procs`` > 1 documents are indexed by worker processes, one segment each."""
+    install()
     options: dict[str, Any] = {"limitmb": limitmb, "timeout": wait, "delay": 0.25}
     try:
         if procs > 1:
