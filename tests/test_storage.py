@@ -1,17 +1,21 @@
 """Our patches to Whoosh's storage and segment writing change nothing but speed: the
 zero-copy reader reads like BytesIO, and a segment written with the cached field lengths is
-byte for byte the segment Whoosh writes."""
+byte for byte the segment Whoosh writes, and the pool of postings by term gives Whoosh's
+postings in Whoosh's order, whether or not it spills to disk."""
 
 from __future__ import annotations
 
 import io
 import mmap
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 from whoosh import index as windex
+from whoosh import writing as whoosh_writing
 from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.writing import SegmentWriter
 
@@ -84,12 +88,39 @@ def segment_files(folder: Path) -> dict[str, bytes]:
     return out
 
 
-def test_cached_field_lengths_write_the_same_segment(tmp_path: Path, archive: Path,
+def test_our_patches_write_the_same_segment(tmp_path: Path, archive: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     update_index(tmp_path / "ours", [archive], procs=1)
     monkeypatch.setattr(writers, "install", lambda: None)
     monkeypatch.setattr(SegmentWriter, "_flush_segment", writers.WHOOSH_FLUSH_SEGMENT)
+    monkeypatch.setattr(whoosh_writing, "PostingPool", writers.WHOOSH_POSTING_POOL)
     update_index(tmp_path / "whoosh", [archive], procs=1)
     ours, whoosh = segment_files(tmp_path / "ours"), segment_files(tmp_path / "whoosh")
     assert sorted(ours) == sorted(whoosh) and any(name.endswith("pst") for name in ours)
     assert [name for name in ours if ours[name] != whoosh[name]] == []
+
+
+def postings(n_docs: int = 300) -> list[writers.Posting]:
+    """Postings as a segment writer adds them: document by document, terms in any order."""
+    rng = random.Random(3)
+    out: list[writers.Posting] = []
+    for doc in range(n_docs):
+        for term in rng.sample(range(500), 40):
+            value = bytes(rng.randrange(256) for _ in range(rng.randint(1, 6)))
+            out.append(("body", f"t{term:03d}".encode(), doc, float(rng.randint(1, 3)), value))
+        out.append(("id", f"doc{doc}".encode(), doc, 1.0, None))
+        out.append(("path", b"shared", doc, 1.0, None if doc % 2 else b""))  # merged segments mix both
+    return out
+
+
+@pytest.mark.parametrize("limit_bytes, spills", [(10**9, False), (200_000, True), (5_000, True)])
+def test_term_pool_gives_whooshs_postings_in_whooshs_order(tmp_path: Path, limit_bytes: int, spills: bool) -> None:
+    storage = FileStorage(str(tmp_path))
+    ours, whoosh = writers._TermPool(storage, None), writers.WHOOSH_POSTING_POOL(storage, None)
+    ours.limit = whoosh.limit = limit_bytes
+    for posting in postings():
+        ours.add(posting)
+        whoosh.add(posting)
+    assert bool(ours.runs) == spills
+    assert list(ours.iter_postings()) == list(whoosh.iter_postings())
+    assert ours.fieldnames == {"body", "id", "path"}
