@@ -167,7 +167,8 @@ Posting = tuple[str, bytes, int, float, "bytes | None"]
 
 class _Postings:
     """One term's postings: document numbers, weights, and the encoded values (positions)
-    end to end in one buffer. A value may be None (Whoosh gives None or bytes)."""
+    end to end in one buffer. A value may be None (Whoosh gives None or bytes). Filled by
+    _TermPool.add, inlined there: it runs once per posting."""
 
     __slots__ = ("docs", "weights", "ends", "values", "nones")
 
@@ -175,18 +176,6 @@ class _Postings:
         self.docs, self.weights, self.ends = array("q"), array("d"), array("Q")
         self.values = bytearray()
         self.nones: set[int] | None = None
-
-    def add(self, docnum: int, weight: float, value: bytes | None) -> int:
-        """Add one posting; its size in bytes, roughly."""
-        if value is None:
-            self.nones = self.nones or set()
-            self.nones.add(len(self.docs))
-        else:
-            self.values += value
-        self.docs.append(docnum)
-        self.weights.append(weight)
-        self.ends.append(len(self.values))
-        return 28 + (len(value) if value else 0)
 
     def sorted(self) -> Iterator[tuple[int, float, bytes | None]]:
         """The postings by document number (they arrive in order, so the sort is linear)."""
@@ -223,7 +212,16 @@ class _TermPool(PostingPool):
             entry = self._terms[(fieldname, btext)] = _Postings()
             self.fieldnames.add(fieldname)
             self.currentsize += 200 + len(btext)
-        self.currentsize += entry.add(docnum, weight, value)
+        if value is None:
+            entry.nones = entry.nones or set()
+            entry.nones.add(len(entry.docs))
+        else:
+            entry.values += value
+            self.currentsize += len(value)
+        entry.docs.append(docnum)
+        entry.weights.append(weight)
+        entry.ends.append(len(entry.values))
+        self.currentsize += 28
         if self.currentsize > self.limit:
             self.save()
 
