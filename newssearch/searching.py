@@ -14,7 +14,9 @@ from typing import Any, Literal
 
 from whoosh import query as wq
 from whoosh import scoring
+from whoosh.collectors import FilterCollector
 
+from .collapsing import CollapseVersions
 from .config import DEFAULT_LIMIT, DEFAULT_RANKING, MAX_LIMIT, SNIPPET_FRAGMENTS, Ranking
 from .errors import QueryError
 from .queries import ParsedQuery, parse_query
@@ -147,19 +149,26 @@ def _run(searcher: Any, parsed: ParsedQuery, flt: wq.Query | None, n: int, sort:
     # optimize=False: every search here reports its total, and Whoosh's block skipping
     # (optimize=True) makes it count the matches in a second full pass, which took 40% of the
     # query time on a 100,000-article archive; the skipping itself saved almost nothing.
-    options = {"filter": flt, "collapse": collapse, "optimize": False}
     if sort == "date":
-        results = searcher.search(parsed.query, limit=n, sortedby=PUBLISHED, reverse=True, **options)
+        results = searcher.search(parsed.query, limit=n, sortedby=PUBLISHED, reverse=True, filter=flt,
+                                  collapse=collapse, optimize=False)
         return [(hit.docnum, hit.score or 0.0) for hit in results], len(results)
     # Fetch a little more than needed so that equal scores can be ordered newest first.
-    results = searcher.search(parsed.query, limit=max(n + 10, ranking.rerank if any_word else 0), **options)
+    top = searcher.collector(limit=max(n + 10, ranking.rerank if any_word else 0), optimize=False)
+    collapser = CollapseVersions(top, collapse) if collapse else None
+    collector = collapser or top
+    if flt is not None:
+        collector = FilterCollector(collector, flt)
+    searcher.search_with_collector(parsed.query, collector)
+    results = collector.results()
+    total = collapser.stories() if collapser else len(results)
     found = [(hit.docnum, hit.score) for hit in results]
     if any_word:
         found = rerank(searcher, found, parsed.terms, ranking, parsed.exact, parsed.ordered)
     reader = searcher.reader()
     dates = reader.column_reader(PUBLISHED, translate=False) if reader.has_column(PUBLISHED) else None
     ranked = sorted(found, key=lambda d: (-round(d[1], 6), -_timestamp(dates, d[0])))
-    return ranked[:n], len(results)  # with collapsing, Whoosh counts each wire story once
+    return ranked[:n], total
 
 
 def _versions(searcher: Any, group: str | None) -> tuple[int, tuple[str | None, datetime | None] | None]:

@@ -67,6 +67,39 @@ def test_versions_show_once_with_the_first_one(grouped: NewsIndex) -> None:
     assert sorted(h.id for h in every.hits) == ["afp", "nord", "other", "ouest"] and every.total == 4
 
 
+COLLAPSE_QUERIES = ["réacteurs Sénat", "réacteurs nouveaux", "nucléaire", "Sénat EDF", "printemps", "réacteurs OR comptes"]
+
+
+@pytest.mark.parametrize("text", COLLAPSE_QUERIES)
+@pytest.mark.parametrize("since", [None, "2023-01-20"])
+def test_collapse_shows_the_best_version_and_counts_stories(grouped: NewsIndex, text: str, since: str | None) -> None:
+    every = grouped.query(text, all_versions=True, since=since, limit=50)
+    order = [v["id"] for v in VERSIONS]  # indexing order
+    story = sorted((h for h in every.hits if h.id in {"afp", "nord", "ouest"}),
+                   key=lambda h: (-h.score, order.index(h.id)))  # the best; on a tie, the first indexed
+    expected = [h.id for h in every.hits if h.id not in {"afp", "nord", "ouest"} or h is story[0]]
+    results = grouped.query(text, since=since, limit=50)
+    assert [h.id for h in results.hits] == expected  # under a date filter too
+    assert results.total == len(expected) == every.total - max(0, len(story) - 1)
+
+
+@pytest.mark.parametrize("text", COLLAPSE_QUERIES)
+def test_collapse_keeps_the_hits_whooshs_collapse_keeps(grouped: NewsIndex, text: str) -> None:
+    from whoosh.collectors import TopCollector
+
+    from newssearch.collapsing import CollapseVersions
+    from newssearch.queries import parse_query
+    from newssearch.schema import GROUP
+
+    grouped.query(text)  # opens the searcher
+    searcher = grouped._searcher
+    q = parse_query(searcher.schema, text).query
+    whoosh = searcher.search(q, limit=10, collapse=GROUP, optimize=False)
+    ours = CollapseVersions(TopCollector(limit=10, usequality=False), GROUP)
+    searcher.search_with_collector(q, ours)
+    assert [(h.docnum, h.score) for h in ours.results()] == [(h.docnum, h.score) for h in whoosh]
+
+
 def test_groups_survive_incremental_runs(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "a.jsonl", VERSIONS[:1])
     with NewsIndex.open(tmp_path / "ix", create=True) as ix:
