@@ -83,7 +83,8 @@ class Grouper:
                     best, group = score, other_group
         self.db.execute("DELETE FROM keys WHERE doc IN (SELECT doc FROM sketches WHERE id = ?)", (article.id,))
         doc = self.db.execute("INSERT OR REPLACE INTO sketches(id, path, grp, sketch) VALUES (?, ?, ?, ?)",
-                              (article.id, article.path, group, array("I", own).tobytes())).lastrowid
+                              (article.id, None if article.path == article.id else article.path, group,
+                               array("I", own).tobytes())).lastrowid  # a text file's id is its path
         self.db.executemany("INSERT INTO keys VALUES (?, ?)", [(h, doc) for h in own[:LOOKUP_KEYS]])
         return group
 

@@ -120,3 +120,17 @@ def test_cli_shows_versions(tmp_path: Path, grouped: NewsIndex) -> None:
     every = CliRunner().invoke(cli, ["query", "nucléaire EDF", "--all-versions", "--json", "--index", str(grouped.path)])
     versions = {json.loads(line)["id"]: json.loads(line)["versions"] for line in every.stdout.splitlines()}
     assert versions == {"afp": 3, "nord": 3, "other": 1}  # "ouest" dropped the sentence with EDF
+
+
+@pytest.mark.parametrize("article_id, path", [("/archive/a.txt", "/archive/a.txt"), ("dep-1", "/archive/wire.jsonl")])
+def test_forgetting_a_file_drops_its_sketches(tmp_path: Path, article_id: str, path: str) -> None:
+    from newssearch.documents import Article
+    from newssearch.grouping import Grouper
+
+    grouper = Grouper(tmp_path)
+    grouper.assign(Article(id=article_id, title="Dépêche", body=DISPATCH, path=path))
+    grouper.assign(Article(id="other", title="Autre", body=VERSIONS[3]["body"], path="/archive/other.txt"))
+    grouper.forget(path)
+    assert [row[0] for row in grouper.db.execute("SELECT id FROM sketches")] == ["other"]
+    assert grouper.db.execute("SELECT COUNT(*) FROM keys").fetchone()[0] == 4
+    grouper.close()
