@@ -19,7 +19,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.writing import SegmentWriter
 
-from newssearch import NewsIndex, writers
+from newssearch import NewsIndex, postings, writers
 from newssearch.indexing import update_index
 from newssearch.storage import ViewReader, install
 
@@ -92,18 +92,18 @@ def test_our_patches_write_the_same_segment(tmp_path: Path, archive: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     update_index(tmp_path / "ours", [archive], procs=1)
     monkeypatch.setattr(writers, "install", lambda: None)
-    monkeypatch.setattr(SegmentWriter, "_flush_segment", writers.WHOOSH_FLUSH_SEGMENT)
-    monkeypatch.setattr(whoosh_writing, "PostingPool", writers.WHOOSH_POSTING_POOL)
+    monkeypatch.setattr(SegmentWriter, "_flush_segment", postings.WHOOSH_FLUSH_SEGMENT)
+    monkeypatch.setattr(whoosh_writing, "PostingPool", postings.WHOOSH_POSTING_POOL)
     update_index(tmp_path / "whoosh", [archive], procs=1)
     ours, whoosh = segment_files(tmp_path / "ours"), segment_files(tmp_path / "whoosh")
     assert sorted(ours) == sorted(whoosh) and any(name.endswith("pst") for name in ours)
     assert [name for name in ours if ours[name] != whoosh[name]] == []
 
 
-def postings(n_docs: int = 300) -> list[writers.Posting]:
+def sample_postings(n_docs: int = 300) -> list[postings.Posting]:
     """Postings as a segment writer adds them: document by document, terms in any order."""
     rng = random.Random(3)
-    out: list[writers.Posting] = []
+    out: list[postings.Posting] = []
     for doc in range(n_docs):
         for term in rng.sample(range(500), 40):
             value = bytes(rng.randrange(256) for _ in range(rng.randint(1, 6)))
@@ -116,9 +116,9 @@ def postings(n_docs: int = 300) -> list[writers.Posting]:
 @pytest.mark.parametrize("limit_bytes, spills", [(10**9, False), (200_000, True), (5_000, True)])
 def test_term_pool_gives_whooshs_postings_in_whooshs_order(tmp_path: Path, limit_bytes: int, spills: bool) -> None:
     storage = FileStorage(str(tmp_path))
-    ours, whoosh = writers._TermPool(storage, None), writers.WHOOSH_POSTING_POOL(storage, None)
+    ours, whoosh = postings._TermPool(storage, None), postings.WHOOSH_POSTING_POOL(storage, None)
     ours.limit = whoosh.limit = limit_bytes
-    for posting in postings():
+    for posting in sample_postings():
         ours.add(posting)
         whoosh.add(posting)
     assert bool(ours.runs) == spills
