@@ -20,8 +20,13 @@ class Ranking:
     - BM25F: ``k1``, ``b`` (body), ``title_b``; a title match weighs ``title_boost`` body matches.
     - A query of more than ``long_query`` words (a question, pasted text) lets any word match;
       shorter ones require all words, falling back to any word when nothing has them all.
+      A question (ending with '?', or asked with an interrogative: quel, combien, qui...)
+      lets any word match whatever its length when ``questions_any_word``.
     - ``question_words``: French interrogatives (combien, pourquoi...) are dropped from
-      questions, like stop words.
+      questions, like stop words; with ``answer_type_words`` also the words that name what
+      a question asks for (année, nom, pays, ville...), in questions only.
+    - ``lenient_questions``: a question with malformed syntax (a stray quote, parenthesis
+      or colon) is searched for its plain words instead of raising QueryError.
     - Among the best ``rerank`` hits of an any-word search, scores are multiplied by the
       share of query words an article contains to the power ``coordination``, and by
       ``1 + proximity * closeness``, where closeness is the share of the query words found
@@ -38,7 +43,10 @@ class Ranking:
     b: float = 0.75
     title_b: float = 0.5
     long_query: int = 3
+    questions_any_word: bool = True
     question_words: bool = True
+    answer_type_words: bool = True
+    lenient_questions: bool = True
     coordination: float = 2.0
     proximity: float = 0.5
     window: int = 12

@@ -10,6 +10,7 @@ import pytest
 
 import newssearch
 from newssearch import Hit, IndexNotFoundError, NewsIndex, Snippet
+from newssearch.config import Ranking
 
 from .conftest import SEED
 
@@ -84,3 +85,13 @@ def test_py_typed_ships() -> None:
 def test_seed_is_hit_one_for_the_readme_query(tmp_index: NewsIndex) -> None:
     hits = tmp_index.search("Ramstein Leopard")
     assert hits[0].id.endswith(SEED.name)
+
+
+def test_a_two_word_query_requires_both_words_but_a_question_does_not(tmp_index: NewsIndex) -> None:
+    both = tmp_index.query("Ramstein Leopard")
+    assert not both.partial and [h.id for h in both.hits] == [h.id for h in tmp_index.search("Ramstein Leopard", mode="all")]
+    assert [h.id for h in tmp_index.search("char Saumur")] == ["a3"]
+    assert not tmp_index.query("char Saumur").partial
+    asked = [h.id for h in tmp_index.search("Quel char à Saumur ?")]
+    assert asked[0] == "a3" and len(asked) > 1  # any word matches; the article with both comes first
+    assert [h.id for h in tmp_index.search("Quel char à Saumur ?", ranking=Ranking(questions_any_word=False))] == ["a3"]
