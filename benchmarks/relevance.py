@@ -228,6 +228,7 @@ VARIANTS = (
     Variant("no proximity (0)", {"proximity": 0.0}),
     Variant("rerank depth 200", {"rerank": 200}),
     toggle("exact", 0.5),
+    Variant("exact 0.5", {"exact": 0.5}),
     toggle("pairs", 0.5),
     Variant("any-word from 3 words (long_query 2)", {"long_query": 2}),
     Variant("AND + fallback always (long_query 99)", {"long_query": 99}),

@@ -52,7 +52,7 @@ class Ranking:
     window: int = 12
     rerank: int = 50
     idf_coordination: bool = True
-    exact: float = 0.5
+    exact: float = 1.0
     pairs: float = 1.0
 
 
