@@ -58,9 +58,11 @@ class Ranking:
 
 DEFAULT_RANKING: Final = Ranking()
 
-# Snippets: how many fragments, and roughly how many characters each.
+# Snippets: how many fragments, and roughly how many characters each; the first (best)
+# fragment gets more room, about four lines of an 80-column terminal.
 SNIPPET_FRAGMENTS: Final = 3
 SNIPPET_CHARS: Final = 220
+SNIPPET_FIRST_CHARS: Final = 320
 
 # Files: which suffixes are read, and the largest file read (bigger ones are skipped).
 TEXT_SUFFIXES: Final = frozenset({".txt"})
