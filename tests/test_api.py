@@ -88,10 +88,12 @@ def test_seed_is_hit_one_for_the_readme_query(tmp_index: NewsIndex) -> None:
 
 
 def test_a_two_word_query_requires_both_words_but_a_question_does_not(tmp_index: NewsIndex) -> None:
+    def ids(query: str, **kwargs: object) -> list[str]:
+        return [h.id for h in tmp_index.search(query, **kwargs)]  # type: ignore[arg-type]
+
     both = tmp_index.query("Ramstein Leopard")
-    assert not both.partial and [h.id for h in both.hits] == [h.id for h in tmp_index.search("Ramstein Leopard", mode="all")]
-    assert [h.id for h in tmp_index.search("char Saumur")] == ["a3"]
-    assert not tmp_index.query("char Saumur").partial
-    asked = [h.id for h in tmp_index.search("Quel char à Saumur ?")]
+    assert not both.partial and [h.id for h in both.hits] == ids("Ramstein Leopard", mode="all")
+    assert ids("char Saumur") == ["a3"] and not tmp_index.query("char Saumur").partial
+    asked = ids("Quel char à Saumur ?")
     assert asked[0] == "a3" and len(asked) > 1  # any word matches; the article with both comes first
-    assert [h.id for h in tmp_index.search("Quel char à Saumur ?", ranking=Ranking(questions_any_word=False))] == ["a3"]
+    assert ids("Quel char à Saumur ?", ranking=Ranking(questions_any_word=False)) == ["a3"]
