@@ -9,6 +9,12 @@
   stop words *without renumbering positions* (so phrase queries stay exact), and stems with
   the French Snowball stemmer (PyStemmer, the C implementation). The result for each
   distinct word is cached, so each word of an archive is analysed once per process.
+- a word written with accents is a stop word only if its accented form is one ("né" and
+  "dû" are words, not "ne" and "du"); a word written without accents is compared folded.
+- Snowball's French rules read accents (``sécurité`` -> ``sécur``, ``créée`` -> ``cré``),
+  but queries are often typed without them. So that terms stay accent-insensitive, the
+  folded word gets back the accents of the suffixes -ée(s) and -ité(s) before stemming
+  (``securite`` and ``sécurité`` both give ``secur``).
 
 Both classes are pickled into the index schema by Whoosh: keep them at this import path.
 """
@@ -41,7 +47,7 @@ soient fusse fusses fût fussions fussiez fussent ayant ayante ayantes ayants eu
 as avons avez ont aurai auras aura aurons aurez auront aurais aurait aurions auriez auraient
 avais avait avions aviez avaient eut eûmes eûtes eurent aie aies ait ayons ayez aient eusse
 eusses eût eussions eussiez eussent ceci cela celà cet cette ici ils les leurs quel quels quelle
-quelles sans soi
+quelles sans soi où là dès
 """
 
 
@@ -58,6 +64,20 @@ def fold(word: str) -> str:
 
 
 FRENCH_STOP_WORDS: frozenset[str] = frozenset(fold(w) for w in _FRENCH_STOP_WORDS.split())
+# What FrenchFilter tests: the folded forms for words written without accents, and the
+# accented forms for words written with them.
+_STOP_LIST: frozenset[str] = FRENCH_STOP_WORDS | frozenset(_FRENCH_STOP_WORDS.split())
+_ACCENTED_SUFFIX = re.compile(r"(?<=[a-z])(?:ee|ite)(?=s?$)")
+
+
+def _stop_key(lowered: str, folded: str) -> str:
+    """The form compared with the stop list: accented if the word was written with accents."""
+    return folded if lowered.isascii() else lowered
+
+
+def _accented_suffix(folded: str) -> str:
+    """Restore the accent of a final -ee(s)/-ite(s) for the stemmer: annee -> année."""
+    return _ACCENTED_SUFFIX.sub(lambda m: "ée" if m.group() == "ee" else "ité", folded, count=1)
 
 
 def exact_form(word: str) -> str:
@@ -104,7 +124,7 @@ class FrenchTokenizer(Tokenizer):
 class FrenchFilter(Filter):
     """Elision, case, ligatures, accents, stop words (positions kept), Snowball stemming."""
 
-    def __init__(self, stoplist: frozenset[str] = FRENCH_STOP_WORDS, cache_size: int = 500_000) -> None:
+    def __init__(self, stoplist: frozenset[str] = _STOP_LIST, cache_size: int = 500_000) -> None:
         self.stoplist = stoplist
         self.cache_size = cache_size
         self._cache: dict[str, str] = {}
@@ -134,12 +154,13 @@ class FrenchFilter(Filter):
         return found
 
     def _analyse(self, word: str) -> str:
-        folded = fold(_ELISION.sub("", word))
-        if folded in self.stoplist:
+        lowered = _ELISION.sub("", word).lower().translate(_LIGATURES)
+        folded = fold(lowered)
+        if _stop_key(lowered, folded) in self.stoplist:
             return ""
         if self._stemmer is None:
             self._stemmer = Stemmer.Stemmer("french")
-        return str(self._stemmer.stemWord(folded))
+        return fold(str(self._stemmer.stemWord(_accented_suffix(folded)))) or folded
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         cache = self._cache

@@ -20,8 +20,13 @@ class Ranking:
     - BM25F: ``k1``, ``b`` (body), ``title_b``; a title match weighs ``title_boost`` body matches.
     - A query of more than ``long_query`` words (a question, pasted text) lets any word match;
       shorter ones require all words, falling back to any word when nothing has them all.
+      A question (ending with '?', or asked with an interrogative: quel, combien, qui...)
+      lets any word match whatever its length when ``questions_any_word``.
     - ``question_words``: French interrogatives (combien, pourquoi...) are dropped from
-      questions, like stop words.
+      questions, like stop words; with ``answer_type_words`` also the words that name what
+      a question asks for (année, nom, pays, ville...), in questions only.
+    - ``lenient_questions``: a question with malformed syntax (a stray quote, parenthesis
+      or colon) is searched for its plain words instead of raising QueryError.
     - Among the best ``rerank`` hits of an any-word search, scores are multiplied by the
       share of query words an article contains to the power ``coordination``, and by
       ``1 + proximity * closeness``, where closeness is the share of the query words found
@@ -38,21 +43,26 @@ class Ranking:
     b: float = 0.75
     title_b: float = 0.5
     long_query: int = 3
+    questions_any_word: bool = True
     question_words: bool = True
+    answer_type_words: bool = True
+    lenient_questions: bool = True
     coordination: float = 2.0
     proximity: float = 0.5
     window: int = 12
     rerank: int = 50
     idf_coordination: bool = True
-    exact: float = 0.5
+    exact: float = 1.0
     pairs: float = 1.0
 
 
 DEFAULT_RANKING: Final = Ranking()
 
-# Snippets: how many fragments, and roughly how many characters each.
+# Snippets: how many fragments, and roughly how many characters each; the first (best)
+# fragment gets more room, about four lines of an 80-column terminal.
 SNIPPET_FRAGMENTS: Final = 3
 SNIPPET_CHARS: Final = 220
+SNIPPET_FIRST_CHARS: Final = 320
 
 # Files: which suffixes are read, and the largest file read (bigger ones are skipped).
 TEXT_SUFFIXES: Final = frozenset({".txt"})
@@ -73,4 +83,4 @@ WRITER_LIMIT_MB: Final = 512
 MP_MIN_BYTES: Final = 8 * 1024 * 1024
 MP_BATCH: Final = 256
 
-INDEX_FORMAT_VERSION: Final = 4
+INDEX_FORMAT_VERSION: Final = 5

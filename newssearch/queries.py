@@ -32,7 +32,7 @@ from whoosh.qparser import (
 from whoosh.query.spans import SpanNear
 from whoosh.fields import Schema
 
-from .analysis import exact_form, fold
+from .analysis import analyse, exact_form, fold
 from .config import DEFAULT_RANKING, MAX_QUERY_CHARS, Ranking
 from .errors import QueryError
 from .schema import BODY, PUBLISHED, QUERY_FIELDS, TITLE
@@ -189,24 +189,68 @@ def clean_query(text: str) -> str:
 QUESTION_WORDS = frozenset(fold(w) for w in (
     "combien comment pourquoi quand où quoi lequel laquelle lesquels lesquelles auquel auxquels "
     "auxquelles duquel desquels desquelles est-ce").split())
+# Words that name what a question asks for ("en quelle année", "quel est le nom de"): the
+# answer, not the topic, so a relevant article rarely repeats them. Dropped from questions only.
+ANSWER_TYPE_WORDS = frozenset(fold(w) for w in (
+    "année années date dates époque jour moment nom noms nombre pays personne personnes siècle "
+    "siècles type types ville villes lieu lieux").split())
+# A text is a question when it ends with '?', starts with an interrogative or holds one of
+# the interrogatives that only questions use; compared with accents ("où" is not "ou").
+_ASKING = frozenset("qui que qu quoi quel quelle quels quelles quand où comment pourquoi combien lequel "
+                    "laquelle lesquels lesquelles est-ce".split())
+_ASKING_ANYWHERE = frozenset("quel quelle quels quelles combien pourquoi lequel laquelle lesquels lesquelles".split())
+_LOWER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _BARE_WORD = re.compile(r"(?<![\w:*'’-])[^\W\d_][\w'’-]*(?![\w:*])")
+_PLAIN_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
 
 
-def drop_question_words(text: str) -> str:
-    """Remove bare interrogatives outside quotes, unless nothing else would be left."""
+def is_question(text: str) -> bool:
+    """Whether ``text`` reads as a French question rather than keywords."""
+    if text.rstrip().endswith("?"):
+        return True
+    words = _LOWER_WORD.findall(text.lower().replace("’", "'"))
+    return bool(words) and (words[0] in _ASKING or not _ASKING_ANYWHERE.isdisjoint(words))
+
+
+def plain_words(text: str) -> str:
+    """The words of ``text`` without any query syntax (quotes, brackets, fields, operators)."""
+    return " ".join(_PLAIN_WORD.findall(_OPERATOR.sub(lambda m: m.group().lower(), text)))
+
+
+def drop_question_words(text: str, dropped: frozenset[str] = QUESTION_WORDS) -> str:
+    """Remove bare ``dropped`` words outside quotes, unless no searchable word would be left."""
     parts = text.split('"')
     for i in range(0, len(parts), 2):
-        parts[i] = _BARE_WORD.sub(lambda m: "" if fold(m.group()) in QUESTION_WORDS else m.group(), parts[i])
+        parts[i] = _BARE_WORD.sub(lambda m: "" if fold(m.group()) in dropped else m.group(), parts[i])
     kept = '"'.join(parts)
-    return kept if _BARE_WORD.search(kept) or '"' in kept else text
+    return kept if '"' in kept or any(analyse(w) for w in _PLAIN_WORD.findall(kept)) else text
 
 
 def parse_query(schema: Schema, text: str, *, conjunctive: bool = True,
                 ranking: Ranking = DEFAULT_RANKING) -> ParsedQuery:
-    """Parse ``text``; raise QueryError when it is malformed or has no searchable word."""
+    """Parse ``text``; raise QueryError when it is malformed or has no searchable word. With
+    ``ranking.lenient_questions``, a question whose syntax is malformed (a stray quote,
+    parenthesis or colon) is searched for its plain words instead."""
+    try:
+        return _parse(schema, text, conjunctive, ranking)
+    except QueryError as error:
+        words = plain_words(text) if ranking.lenient_questions and is_question(text) else ""
+        if not words or words == text:
+            raise
+        try:
+            return _parse(schema, words, conjunctive, ranking)
+        except QueryError:
+            raise error from None
+
+
+def _parse(schema: Schema, text: str, conjunctive: bool, ranking: Ranking) -> ParsedQuery:
     cleaned = clean_query(text)
     if ranking.question_words:
-        cleaned = drop_question_words(cleaned)
+        dropped = QUESTION_WORDS
+        if ranking.answer_type_words and is_question(text):
+            dropped = QUESTION_WORDS | ANSWER_TYPE_WORDS
+        cleaned = drop_question_words(cleaned, dropped)
     parser = make_parser(schema, conjunctive=conjunctive, title_boost=ranking.title_boost)
     try:
         q = parser.parse(cleaned)

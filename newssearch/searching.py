@@ -19,7 +19,7 @@ from whoosh.collectors import FilterCollector
 from .collapsing import CollapseVersions
 from .config import DEFAULT_LIMIT, DEFAULT_RANKING, MAX_LIMIT, SNIPPET_FRAGMENTS, Ranking
 from .errors import QueryError
-from .queries import ParsedQuery, parse_query
+from .queries import ParsedQuery, is_question, parse_query
 from .reranking import rerank
 from .schema import BODY, FILE, GROUP, ID_FIELD, MODIFIED, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL, source_key
 from .snippets import Snippet, Span, TermMatcher, best_snippets
@@ -114,7 +114,8 @@ def search(searcher: Any, text: str, *, limit: int = DEFAULT_LIMIT, page: int = 
     collapse = None if all_versions or GROUP not in searcher.schema else GROUP
     want = page * limit
     parsed = parse_query(searcher.schema, text, conjunctive=mode != "any", ranking=ranking)
-    any_word = mode == "any" or (mode == "auto" and parsed.words > ranking.long_query)
+    any_word = mode == "any" or (mode == "auto" and (parsed.words > ranking.long_query
+                                                     or ranking.questions_any_word and is_question(text)))
     if any_word and mode == "auto":
         parsed = parse_query(searcher.schema, text, conjunctive=False, ranking=ranking)
     found, total = _run(searcher, parsed, flt, want, sort, ranking, any_word, collapse)

@@ -4,7 +4,8 @@ A word matches when its analysed form (folded, stemmed) is one of the query's te
 starts with one of its prefixes, so ``etats-unis leopard`` highlights ``États-Unis`` and
 ``Leopard``. Passages are sentences, chosen greedily so that together they show as many
 distinct query terms as possible, best first: ``hit.snippet`` is the passage
-that shows the most of the query.
+that shows the most of the query, and gets more room (``first_chars``) than the others,
+since it is the one read first and most often holds the answer.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .config import SNIPPET_CHARS, SNIPPET_FRAGMENTS
+from .config import SNIPPET_CHARS, SNIPPET_FIRST_CHARS, SNIPPET_FRAGMENTS
 
 Span = tuple[int, int]
 Analyse = Callable[[str], Iterable[tuple[str, int, int]]]
@@ -66,16 +67,18 @@ class TermMatcher:
 
 
 def best_snippets(text: str, matcher: TermMatcher, *, fragments: int = SNIPPET_FRAGMENTS,
-                  chars: int = SNIPPET_CHARS) -> list[Snippet]:
+                  chars: int = SNIPPET_CHARS, first_chars: int | None = SNIPPET_FIRST_CHARS) -> list[Snippet]:
     """Up to ``fragments`` sentences of ``text`` that together show the most query terms,
-    best first. With no match, the opening of the text (no spans)."""
+    best first, the first cut to about ``first_chars`` (None: ``chars``) and the others to
+    ``chars``. With no match, the opening of the text (no spans)."""
     matches = matcher.matches(text)
     sentences = _sentences(text)
+    first = chars if first_chars is None else first_chars
     if not matches:
-        return [_cut(text, *sentences[0], [], chars)] if sentences and text.strip() else []
+        return [_cut(text, *sentences[0], [], first)] if sentences and text.strip() else []
     inside = [[m for m in matches if start <= m.start < end] for start, end in sentences]
     chosen = _cover(inside, fragments)
-    return [_cut(text, *sentences[index], inside[index], chars) for index in chosen]
+    return [_cut(text, *sentences[index], inside[index], chars if n else first) for n, index in enumerate(chosen)]
 
 
 def _cover(inside: list[list[_Match]], fragments: int) -> list[int]:

@@ -30,6 +30,12 @@ from newssearch.analysis import FRENCH_STOP_WORDS, analyse, fold, french_analyze
         ("« ! ? … — »", []),
         ("chars", ["char"]),
         ("Été été était même", []),
+        ("ÉTAIT etait Où ou là dès", []),
+        ("né à Lyon", ["ne", "lyon"]),  # né is a word, ne a stop word
+        ("Ne le dis pas", ["dis"]),
+        ("il a dû partir", ["du", "part"]),
+        ("sécurité", ["secur"]),
+        ("activités créée années", ["activ", "cre", "anne"]),
     ],
 )
 def test_analyzes_to(text: str, terms: list[str]) -> None:
@@ -48,11 +54,28 @@ def test_analyzes_to(text: str, terms: list[str]) -> None:
         ("sécuritaires", "securitaires"),
         ("Sécurité", "SECURITE"),
         ("Médvédev", "Medvedev"),
+        ("sécurité", "securite"),  # accents restored for the stemmer: -ité, -ée
+        ("activités", "ACTIVITES"),
+        ("Élysée", "Elysee"),
+        ("créée", "creee"),
+        ("née", "nee"),
     ],
 )
 def test_same_terms(left: str, right: str) -> None:
     assert analyse(left) == analyse(right)
     assert analyse(left)
+
+
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        ("créée", "créer"),  # the participle and the infinitive share a stem
+        ("publiées", "publier"),
+        ("année", "annees"),
+    ],
+)
+def test_suffix_accents_join_forms_of_one_word(left: str, right: str) -> None:
+    assert analyse(left) == analyse(right)
 
 
 def test_stop_words_leave_position_gaps() -> None:

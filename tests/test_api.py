@@ -10,6 +10,7 @@ import pytest
 
 import newssearch
 from newssearch import Hit, IndexNotFoundError, NewsIndex, Snippet
+from newssearch.config import Ranking
 
 from .conftest import SEED
 
@@ -84,3 +85,15 @@ def test_py_typed_ships() -> None:
 def test_seed_is_hit_one_for_the_readme_query(tmp_index: NewsIndex) -> None:
     hits = tmp_index.search("Ramstein Leopard")
     assert hits[0].id.endswith(SEED.name)
+
+
+def test_a_two_word_query_requires_both_words_but_a_question_does_not(tmp_index: NewsIndex) -> None:
+    def ids(query: str, **kwargs: object) -> list[str]:
+        return [h.id for h in tmp_index.search(query, **kwargs)]  # type: ignore[arg-type]
+
+    both = tmp_index.query("Ramstein Leopard")
+    assert not both.partial and [h.id for h in both.hits] == ids("Ramstein Leopard", mode="all")
+    assert ids("char Saumur") == ["a3"] and not tmp_index.query("char Saumur").partial
+    asked = ids("Quel char à Saumur ?")
+    assert asked[0] == "a3" and len(asked) > 1  # any word matches; the article with both comes first
+    assert ids("Quel char à Saumur ?", ranking=Ranking(questions_any_word=False)) == ["a3"]

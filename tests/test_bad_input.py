@@ -155,6 +155,10 @@ def small_index(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
         ("title:", []),
         ("date:[2020 to]", []),
         ("🙂 Ramstein", ["2"]),
+        ("Qui envoie des chars (Leopard ?", ["1"]),  # a question's stray syntax: its words are searched
+        ('Où est "Ramstein ?', ["2"]),
+        ("Qui est ministre:défense ?", ["2"]),
+        ("Où est-ce ?", QueryError),  # a question with no searchable word at all
     ],
 )
 def test_odd_queries(small_index: NewsIndex, query: str, outcome: object) -> None:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from newssearch import NewsIndex, QueryError
+from newssearch.config import Ranking
 
 from .conftest import SEED
 
@@ -40,7 +41,6 @@ def ids(ix: NewsIndex, query: str, **kwargs: object) -> list[str]:
         ('"envoi de chars"', {"a1"}),
         ('"envoi chars"', set()),
         ('"chars Leopard"', {"a1", "SEED"}),
-        ("Quels chars Leopard pour l'Ukraine ?", {"a1", "SEED"}),
         ("date:>2023-01-24", {"a1"}),
         ("date:[2021-01-01 to 2021-12-31]", {"a3"}),
     ],
@@ -53,6 +53,16 @@ def test_query_syntax(tmp_index: NewsIndex, query: str, expected: set[str]) -> N
 def test_all_words_required_when_possible(tmp_index: NewsIndex) -> None:
     results = tmp_index.query("char Saumur")
     assert [h.id for h in results.hits] == ["a3"] and not results.partial
+
+
+def test_a_question_lets_any_word_match_and_ranks_the_fullest_first(tmp_index: NewsIndex) -> None:
+    # Three words, like "char Saumur" below, but asked: articles with only "char" come after.
+    question = ids(tmp_index, "Quels chars Leopard pour l'Ukraine ?")
+    assert {"SEED" if i.endswith(SEED.name) else i for i in question[:2]} == {"a1", "SEED"}
+    assert "a3" in question[2:]
+    assert ids(tmp_index, "Quel char à Saumur ?")[0] == "a3" and len(ids(tmp_index, "Quel char à Saumur ?")) > 1
+    assert ids(tmp_index, "chars Leopard Ukraine") != question  # keywords: all words required
+    assert "a3" not in ids(tmp_index, "chars Leopard Ukraine")
 
 
 def test_partial_fallback_ranks_articles_with_more_words_first(tmp_index: NewsIndex) -> None:
@@ -137,6 +147,20 @@ def test_malformed_queries(tmp_index: NewsIndex, query: str, message: str) -> No
 def test_bad_options(tmp_index: NewsIndex, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(QueryError, match=message):
         tmp_index.search("char", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Quand le char l(allemand fut-il exposé à Saumur ?",
+        'Quel musée expose le char "allemand ?',
+        "Quel char expose le musée:Saumur ?",
+    ],
+)
+def test_a_question_with_stray_syntax_is_searched_for_its_words(tmp_index: NewsIndex, query: str) -> None:
+    assert ids(tmp_index, query)[0] == "a3"
+    with pytest.raises(QueryError):
+        tmp_index.search(query, ranking=Ranking(lenient_questions=False))
 
 
 def test_colon_followed_by_space_is_punctuation(tmp_index: NewsIndex) -> None:

@@ -49,7 +49,7 @@ def test_snippets_cover_the_query_terms_best_first() -> None:
 
 def test_long_sentence_is_cut_around_the_matches() -> None:
     body = "Début " + "mot " * 200 + "Ramstein au milieu " + "mot " * 200 + "fin."
-    [snippet] = best_snippets(body, matcher("Ramstein"), chars=120)
+    [snippet] = best_snippets(body, matcher("Ramstein"), chars=120, first_chars=None)
     assert len(snippet.text) <= 122 and snippet.text.startswith("…") and snippet.text.endswith("…")
     assert marked(snippet) == ["Ramstein"]
 
@@ -58,3 +58,9 @@ def test_no_match_gives_the_opening() -> None:
     [snippet] = best_snippets("Première phrase. Seconde phrase.", matcher("absent"))
     assert snippet.text.startswith("Première phrase.") and snippet.spans == ()
     assert best_snippets("", matcher("absent")) == []
+
+
+def test_the_first_snippet_gets_more_room() -> None:
+    body = ("Ramstein " + "mot " * 150 + "fin. ") + ("Leopard " + "mot " * 150 + "fin.")
+    first, second = best_snippets(body, matcher("Ramstein", "Leopard"), chars=100, first_chars=300)
+    assert 250 <= len(first.text) <= 302 and len(second.text) <= 102
