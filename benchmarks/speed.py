@@ -255,6 +255,14 @@ def cold_newssearch(cli: Path, index: Path, queries: Sequence[str]) -> Latencies
     return out
 
 
+def slowest_distinct(timed: Sequence[tuple[float, str]], k: int = 3) -> list[tuple[float, str]]:
+    """The ``k`` slowest queries, each once (its slowest time over the runs)."""
+    worst: dict[str, float] = {}
+    for seconds, query in timed:
+        worst[query] = max(seconds, worst.get(query, 0.0))
+    return sorted(((s, q) for q, s in worst.items()), reverse=True)[:k]
+
+
 def newssearch_run(cli: Path, archive: Archive, folder: Path, cold: int) -> tuple[Figures, Latencies]:
     txt_ix, jsonl_ix = fresh_path(folder / "ns-txt"), fresh_path(folder / "ns-jsonl")
     log("newssearch: index txt folder")
@@ -344,7 +352,7 @@ def measure_size(n: int, args: argparse.Namespace, cli: Path, peers: Sequence[An
         log(f"size {n:,}: run {run}/{args.runs}")
         figs, warm = newssearch_run(cli, archive, args.work / f"n{n}" / "runs", args.cold)
         ns_runs.append(figs)
-        slowest = sorted(slowest + warm.slowest, reverse=True)[:3]
+        slowest = slowest_distinct(slowest + warm.slowest)
         for peer in peers:
             peer_runs[peer.name].append(peer_run(peer, archive, args.work / f"n{n}" / "runs"))
     return SizeResult(archive, args.runs, median_figures(ns_runs),
