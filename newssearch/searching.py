@@ -151,8 +151,10 @@ def _run(searcher: Any, parsed: ParsedQuery, flt: wq.Query | None, n: int, sort:
     # (optimize=True) makes it count the matches in a second full pass, which took 40% of the
     # query time on a 100,000-article archive; the skipping itself saved almost nothing.
     if sort == "date":
-        results = searcher.search(parsed.query, limit=n, sortedby=PUBLISHED, reverse=True, filter=flt,
-                                  collapse=collapse, optimize=False)
+        # The filter joins the query (scoring nothing): Whoosh's collapse does not collapse
+        # under its filter collector.
+        q = parsed.query if flt is None else wq.And([parsed.query, wq.ConstantScoreQuery(flt, 0.0)])
+        results = searcher.search(q, limit=n, sortedby=PUBLISHED, reverse=True, collapse=collapse, optimize=False)
         return [(hit.docnum, hit.score or 0.0) for hit in results], len(results)
     # Fetch a little more than needed so that equal scores can be ordered newest first.
     top = searcher.collector(limit=max(n + 10, ranking.rerank if any_word else 0), optimize=False)

@@ -83,6 +83,14 @@ def test_collapse_shows_the_best_version_and_counts_stories(grouped: NewsIndex, 
     assert results.total == len(expected) == every.total - max(0, len(story) - 1)
 
 
+@pytest.mark.parametrize("since", [None, "2023-01-20"])
+def test_versions_collapse_when_sorted_by_date(grouped: NewsIndex, since: str | None) -> None:
+    results = grouped.query("réacteurs", sort="date", since=since)
+    ids = [h.id for h in results.hits]
+    assert ids[0] == "other" and len(ids) == 2 and len(set(ids) & {"afp", "nord", "ouest"}) == 1
+    assert results.total == 2
+
+
 @pytest.mark.parametrize("text", COLLAPSE_QUERIES)
 def test_collapse_keeps_the_hits_whooshs_collapse_keeps(grouped: NewsIndex, text: str) -> None:
     from whoosh.collectors import TopCollector
