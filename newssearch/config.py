@@ -76,7 +76,7 @@ MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 # a run is killed (the next run redoes it).
 COMMIT_EVERY: Final = 50_000
 # Postings held in memory by the writer (shared by its workers) before spilling to disk, as
-# estimated by the pool (writers._TermPool); a worker given 10,000 articles peaked at 223 MB.
+# estimated by the pool (postings._TermPool); a worker given 10,000 articles peaked at 223 MB.
 WRITER_LIMIT_MB: Final = 512
 # Runs with at least this many bytes of new or changed files use one worker process per
 # core (at most 4), handing them documents in batches of MP_BATCH.

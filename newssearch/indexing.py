@@ -337,7 +337,8 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
         if old and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
             report.unchanged += 1
             return
-        if is_streamed(path):  # JSON Lines: hashed in chunks, then read record by record
+        streamed = is_streamed(path)  # JSON Lines: hashed in chunks, then read record by record
+        if streamed:
             scan = scan_file(path)
             digest = scan.sha256
         else:
@@ -347,11 +348,10 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
             batch.manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, old.articles)
             report.unchanged += 1
             return
-        if is_streamed(path):
+        if streamed:
             items = stream_file(path, scan, max_bytes=max_bytes)
         else:
-            parsed = parse_bytes(path, raw, max_bytes=max_bytes)
-            items = iter([*parsed.skipped, *parsed.articles])
+            items = parse_bytes(path, raw, max_bytes=max_bytes).items()
     except DocumentError as exc:
         _skip(report, Skipped(str(exc.path), exc.reason, exc.line), strict)
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -54,6 +55,17 @@ class FileArticles:
 
     articles: list[Article] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+    def add(self, item: Article | Skipped) -> None:
+        if isinstance(item, Article):
+            self.articles.append(item)
+        else:
+            self.skipped.append(item)
+
+    def items(self) -> Iterator[Article | Skipped]:
+        """The skipped records, then the articles: what a streamed file yields, in one order."""
+        yield from self.skipped
+        yield from self.articles
 
 
 def _iso(value: datetime | None) -> str:

@@ -79,8 +79,7 @@ def stream_file(path: Path, scan: FileScan, *, max_bytes: int = MAX_FILE_BYTES) 
     if scan.blank:
         raise DocumentError(path, "empty file")
     if scan.head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # not line-splittable bytes
-        parsed = parse_bytes(path, read_bytes(path, max_bytes=max_bytes), max_bytes=max_bytes)
-        return iter([*parsed.skipped, *parsed.articles])
+        return parse_bytes(path, read_bytes(path, max_bytes=max_bytes), max_bytes=max_bytes).items()
     if b"\x00" in scan.head:
         raise DocumentError(path, "binary file (contains NUL bytes)")
     return _stream(path, max_bytes)

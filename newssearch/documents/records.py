@@ -20,11 +20,7 @@ def read_jsonl(path: Path, text: str) -> FileArticles:
     out = FileArticles()
     for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
-            item = _line_record(path, line, number)
-            if isinstance(item, Article):
-                out.articles.append(item)
-            else:
-                out.skipped.append(item)
+            out.add(_line_record(path, line, number))
     return out
 
 
@@ -60,10 +56,7 @@ def _line_record(path: Path, line: str, number: int) -> Article | Skipped:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         return Skipped(str(path), f"invalid JSON ({exc.msg})", number)
-    try:
-        return article_from_record(record, path=str(path), fallback_id=f"{path}#{number}")
-    except ValueError as exc:
-        return Skipped(str(path), str(exc), number)
+    return _record(path, record, f"{path}#{number}", number)
 
 
 def read_json(path: Path, text: str) -> FileArticles:
@@ -74,15 +67,15 @@ def read_json(path: Path, text: str) -> FileArticles:
     records = data if isinstance(data, list) else [data]
     out = FileArticles()
     for number, record in enumerate(records, start=1):
-        _add_record(out, path, record, f"{path}#{number}", None if len(records) == 1 else number)
+        out.add(_record(path, record, f"{path}#{number}", None if len(records) == 1 else number))
     return out
 
 
-def _add_record(out: FileArticles, path: Path, record: object, fallback_id: str, line: int | None) -> None:
+def _record(path: Path, record: object, fallback_id: str, line: int | None) -> Article | Skipped:
     try:
-        out.articles.append(article_from_record(record, path=str(path), fallback_id=fallback_id))
+        return article_from_record(record, path=str(path), fallback_id=fallback_id)
     except ValueError as exc:
-        out.skipped.append(Skipped(str(path), str(exc), line))
+        return Skipped(str(path), str(exc), line)
 
 
 def article_from_record(record: object, *, path: str, fallback_id: str) -> Article:
