@@ -181,15 +181,47 @@ class FrenchFilter(Filter):
             yield t
 
 
-def index_terms(analyzer: Any, text: str) -> list[str] | None:
-    """The term at each position of ``text`` ('' where a stop word was), computed without
-    Token objects: the indexing fast path. None when ``analyzer`` is not the French chain."""
+def _french_filter(analyzer: Any) -> FrenchFilter | None:
+    """The FrenchFilter of ``analyzer`` when it is exactly the French chain, else None."""
     items = getattr(analyzer, "items", None)
     if not items or len(items) != 2 or type(items[0]) is not FrenchTokenizer \
             or type(items[1]) is not FrenchFilter:
         return None
-    get, term = items[1]._cache.get, items[1].term
+    return items[1]
+
+
+def index_terms(analyzer: Any, text: str) -> list[str] | None:
+    """The term at each position of ``text`` ('' where a stop word was), computed without
+    Token objects: the indexing fast path. None when ``analyzer`` is not the French chain."""
+    french = _french_filter(analyzer)
+    if french is None:
+        return None
+    get, term = french._cache.get, french.term
     return [found if (found := get(word)) is not None else term(word) for word in _WORD.findall(text)]
+
+
+def term_spans(analyzer: Any, text: str) -> list[tuple[str, int, int]] | None:
+    """(term, start, end) of each word of ``text`` that is not a stop word, the elision left
+    out of the span: what ``analyzer(text, chars=True)`` gives, without Token objects (the
+    snippet fast path). None when ``analyzer`` is not the French chain."""
+    french = _french_filter(analyzer)
+    if french is None:
+        return None
+    get, term = french._cache.get, french.term
+    spans = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        found = get(word)
+        if found is None:
+            found = term(word)
+        if found:
+            start = match.start()
+            if "'" in word or "’" in word:
+                elided = _ELISION.match(word)
+                if elided:
+                    start += elided.end()
+            spans.append((found, start, match.end()))
+    return spans
 
 
 def french_analyzer() -> CompositeAnalyzer:

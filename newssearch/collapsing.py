@@ -9,13 +9,32 @@ collapse at all: the filter calls ``collect`` for each match, which CollapseColl
 passes straight to its child. This collector keeps the best-scored article of each key
 (ties: the first, as Whoosh does), scores each match once, collapses under a filter too,
 and ``stories()`` counts each story once.
+
+The keys of a segment are read once per segment reader and kept as a list while the reader
+lives: Whoosh's categorizer decoded the column's offsets again for every segment of every
+query (0.7 ms a segment of 25,000 articles) and seeked into it for every match.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Sequence
 from typing import Any
 
-from whoosh.collectors import CollapseCollector
+from whoosh.collectors import CollapseCollector, WrappingCollector
+
+_KEYS: weakref.WeakKeyDictionary[Any, dict[str, Sequence[bytes]]] = weakref.WeakKeyDictionary()
+
+
+def segment_keys(reader: Any, field: str) -> Sequence[bytes]:
+    """The raw column values of ``field`` in one segment (b'': no key), cached per reader."""
+    by_field = _KEYS.setdefault(reader, {})
+    keys = by_field.get(field)
+    if keys is None:
+        keys = list(reader.column_reader(field, translate=False)) if reader.has_column(field) \
+            else [b""] * reader.doc_count_all()
+        by_field[field] = keys
+    return keys
 
 
 class CollapseVersions(CollapseCollector):
@@ -24,12 +43,18 @@ class CollapseVersions(CollapseCollector):
 
     def __init__(self, child: Any, field: str) -> None:
         super().__init__(child, field, limit=1)
+        self.field = field
         self.best: dict[Any, tuple[float, int]] = {}
         self.collected = self.displaced = 0
+        self.keys: Sequence[bytes] = ()
 
     def prepare(self, top_searcher: Any, q: Any, context: Any) -> None:
         super().prepare(top_searcher, q, context)
         self.best, self.collected, self.displaced = {}, 0, 0
+
+    def set_subsearcher(self, subsearcher: Any, offset: int) -> None:
+        WrappingCollector.set_subsearcher(self, subsearcher, offset)
+        self.keys = segment_keys(subsearcher.reader(), self.field)
 
     def collect(self, sub_docnum: int) -> Any:
         child = self.child
@@ -37,7 +62,7 @@ class CollapseVersions(CollapseCollector):
         score = child.matcher.score()
         if child.final_fn:
             score = child.final_fn(child.top_searcher, docnum, score)
-        key = self.keyer.key_to_name(self.keyer.key_for(child.matcher, sub_docnum))  # '' or None: no key
+        key = self.keys[sub_docnum]
         if key:
             kept = self.best.get(key)
             if kept is not None:

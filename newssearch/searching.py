@@ -16,6 +16,7 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.collectors import FilterCollector
 
+from .analysis import term_spans
 from .collapsing import CollapseVersions
 from .config import DEFAULT_LIMIT, DEFAULT_RANKING, MAX_LIMIT, SNIPPET_FRAGMENTS, Ranking
 from .errors import QueryError
@@ -218,6 +219,9 @@ def term_matcher(schema: Any, terms: Iterable[str], prefixes: Iterable[str] = ()
     analyzer = schema[BODY].analyzer
 
     def analyse(text: str) -> Iterable[tuple[str, int, int]]:
+        spans = term_spans(analyzer, text)
+        if spans is not None:
+            return spans
         return ((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))
 
     return TermMatcher(analyse, terms, prefixes)

@@ -120,3 +120,15 @@ def test_index_fast_path_gives_the_same_postings(text: str) -> None:
     fast = sorted(FrenchPositions().word_values(text, analyzer, mode="index"))
     slow = sorted(Positions().word_values(text, analyzer, mode="index"))
     assert fast == slow
+
+
+@pytest.mark.parametrize("text", [
+    "envoi de chars à l’Ukraine", "Les États-Unis, aujourd'hui !", "", "le la", "L'ŒUVRE d’art qu’il aime",
+    "jusqu'à l'an 2023 : 12,5 % des élèves", "l’ seul, d'", "rock'n'roll et l'euro"])
+def test_snippet_fast_path_gives_the_tokens_spans(text: str) -> None:
+    from newssearch.analysis import term_spans
+
+    analyzer = french_analyzer()
+    slow = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True)]
+    assert term_spans(analyzer, text) == slow
+    assert term_spans(object(), text) is None

@@ -142,3 +142,15 @@ def test_forgetting_a_file_drops_its_sketches(tmp_path: Path, article_id: str, p
     assert [row[0] for row in grouper.db.execute("SELECT id FROM sketches")] == ["other"]
     assert grouper.db.execute("SELECT COUNT(*) FROM keys").fetchone()[0] == 4
     grouper.close()
+
+
+def test_collapse_keys_are_read_once_per_segment_reader(grouped: NewsIndex) -> None:
+    from newssearch.collapsing import segment_keys
+    from newssearch.schema import GROUP, MONTH
+
+    grouped.query("réacteurs")  # opens the searcher
+    [(reader, _)] = grouped._searcher.reader().leaf_readers()
+    keys = segment_keys(reader, GROUP)
+    assert keys is segment_keys(reader, GROUP)
+    assert keys == list(reader.column_reader(GROUP, translate=False))
+    assert segment_keys(reader, MONTH) == [b""] * reader.doc_count_all()  # a field without a column

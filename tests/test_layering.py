@@ -48,7 +48,7 @@ ALLOWED = {
     "reranking": {"analysis", "config", "schema"},
     "snippets": {"config"},
     "collapsing": set(),
-    "searching": {"collapsing", "config", "errors", "queries", "reranking", "schema", "snippets"},
+    "searching": {"analysis", "collapsing", "config", "errors", "queries", "reranking", "schema", "snippets"},
     "browsing": {"errors", "schema"},
     "exporting": {"searching"},
     "api": {"analysis", "browsing", "config", "documents", "errors", "indexing", "queries", "schema", "searching",
