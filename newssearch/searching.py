@@ -24,6 +24,7 @@ from .queries import ParsedQuery, is_question, parse_query
 from .reranking import rerank
 from .schema import BODY, FILE, GROUP, ID_FIELD, MODIFIED, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL, source_key
 from .snippets import Snippet, Span, TermMatcher, best_snippets
+from .weighting import BM25F
 
 Sort = Literal["relevance", "date"]
 Mode = Literal["auto", "all", "any"]
@@ -67,7 +68,7 @@ class Results:
 
 
 def weighting(ranking: Ranking = DEFAULT_RANKING) -> scoring.WeightingModel:
-    return scoring.BM25F(B=ranking.b, K1=ranking.k1, **{f"{TITLE}_B": ranking.title_b})
+    return BM25F(B=ranking.b, K1=ranking.k1, **{f"{TITLE}_B": ranking.title_b})
 
 
 def to_datetime(value: date | datetime | str | None, *, end_of_day: bool = False) -> datetime | None:

@@ -165,3 +165,31 @@ def test_a_question_with_stray_syntax_is_searched_for_its_words(tmp_index: NewsI
 
 def test_colon_followed_by_space_is_punctuation(tmp_index: NewsIndex) -> None:
     assert ids(tmp_index, "Sécurité routière : été") == ["a2"]
+
+
+@pytest.mark.parametrize("text", ["chars", "char Ukraine", "Etats-Unis", "title:char OR body:musée",
+                                  "Quel pays livre des chars à l'Ukraine ?", "sécurité routière été"])
+@pytest.mark.parametrize("ranking", [Ranking(), Ranking(k1=2.0, b=0.9, title_b=0.3)])
+def test_fast_bm25f_scores_the_same_floats_as_whooshs(tmp_index: NewsIndex, text: str, ranking: Ranking) -> None:
+    from whoosh import scoring
+
+    from newssearch.queries import parse_query
+    from newssearch.searching import weighting
+
+    tmp_index.query("chars")  # opens the searcher
+    searcher = tmp_index._searcher
+    q = parse_query(searcher.schema, text, conjunctive=False, ranking=ranking).query
+    whoosh = scoring.BM25F(B=ranking.b, K1=ranking.k1, title_B=ranking.title_b)
+    scores = [[(h.docnum, h.score) for h in searcher.search(q, limit=None, scored=True)]
+              for searcher.weighting in (weighting(ranking), whoosh)]
+    assert scores[0] == scores[1] and scores[0]
+
+
+def test_fast_bm25f_reads_the_length_bytes_once_per_segment(tmp_index: NewsIndex) -> None:
+    from newssearch.searching import weighting
+    from newssearch.weighting import length_bytes
+
+    tmp_index.query("chars")
+    [(reader, _)] = tmp_index._searcher.reader().leaf_readers()
+    scorer = weighting().scorer(tmp_index._searcher, "body", "char")
+    assert scorer.lengths is length_bytes(reader, "body") and len(scorer.lengths) == reader.doc_count_all()
