@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
+from itertools import islice
+from operator import gt
 from typing import Any
 
 from whoosh import writing
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, _lenfield
 from whoosh.externalsort import SortingPool
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
@@ -31,11 +33,15 @@ class _SegmentLengths:
         self._reader = reader
         self._fields: dict[str, list[int | None] | None] = {}
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+    def field(self, fieldname: str) -> list[int | None] | None:
+        """The length of ``fieldname`` in each document (None: 0), or None if not recorded."""
         if fieldname not in self._fields:
             column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
             self._fields[fieldname] = None if column is None else [byte_to_length(b) if b else None for b in column]
-        lengths = self._fields[fieldname]
+        return self._fields[fieldname]
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        lengths = self.field(fieldname)
         return default if lengths is None else lengths[docnum]
 
     def close(self) -> None:
@@ -46,13 +52,58 @@ WHOOSH_FLUSH_SEGMENT = SegmentWriter._flush_segment  # the original, for the tes
 
 
 def _flush_segment(self: SegmentWriter) -> None:
-    """Whoosh's SegmentWriter._flush_segment, with the field lengths read once per field."""
+    """Whoosh's SegmentWriter._flush_segment, with the field lengths read once per field and,
+    when the postings are all in memory, written a block at a time."""
     self.perdocwriter.close()
     lengths = _SegmentLengths(self.per_document_reader()) if self.codec.length_stats else None
-    self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+    pool = self.pool
+    if isinstance(pool, _TermPool) and not pool.runs and type(self.fieldwriter) is W3FieldWriter \
+            and not any(field.separate_spelling() for _, field in self.schema.items()):
+        _write_blocks(self.fieldwriter, self.schema, lengths, pool)
+    else:
+        self.fieldwriter.add_postings(self.schema, lengths, pool.iter_postings())
     self.fieldwriter.close()
     if lengths:
         lengths.close()
+
+
+def _write_blocks(writer: W3FieldWriter, schema: Any, lengths: _SegmentLengths | None, pool: _TermPool) -> None:
+    """What Whoosh's ``add_postings`` writes, a block at a time instead of a posting at a time.
+
+    Whoosh's W3 posting writer buffers up to ``blocklimit`` postings, adding each posting's
+    document, weight, value and field length to its block statistics, and writes a full
+    block when the next posting comes; the last block is written by ``finish_term``. Here
+    each block's buffer and statistics are set from slices of the term's arrays, then the
+    same ``_write_block`` / ``finish_term`` write it: the same bytes (tested), without five
+    method calls per posting (a seventh of the time of writing a segment)."""
+    field = None
+    field_lengths: list[int | None] | None = None
+    for key in sorted(pool._terms):
+        fieldname, btext = key
+        if fieldname != field:
+            if field is not None:
+                writer.finish_field()
+            writer.start_field(fieldname, schema[fieldname])
+            field = fieldname
+            field_lengths = lengths.field(fieldname) if lengths else None
+        docs, weights, values = pool._terms[key].in_order()
+        writer.start_term(btext)
+        postwriter = writer._postwriter
+        limit = postwriter._blocklimit
+        for start in range(0, len(docs), limit):
+            if start:
+                postwriter._write_block()  # a full block, since more postings follow
+            block_docs, block_weights = docs[start:start + limit], weights[start:start + limit]
+            postwriter._ids = array("I", block_docs)
+            postwriter._weights = array("f", block_weights)
+            postwriter._values = [v for v in values[start:start + limit] if v]
+            postwriter._maxweight = max(0, max(block_weights))
+            found = [n for n in map(field_lengths.__getitem__, block_docs) if n] if field_lengths else []
+            postwriter._minlength = min(found) if found else None
+            postwriter._maxlength = max(found) if found else 0
+        writer.finish_term()
+    if field is not None:
+        writer.finish_field()
 
 
 Posting = tuple[str, bytes, int, float, "bytes | None"]
@@ -71,13 +122,21 @@ class _Postings:
         self.nones: set[int] | None = None
 
     def sorted(self) -> Iterator[tuple[int, float, bytes | None]]:
-        """The postings by document number (they arrive in order, so the sort is linear)."""
-        docs, ends, values, nones = self.docs, self.ends, self.values, self.nones
-        for i in sorted(range(len(docs)), key=docs.__getitem__):
-            if nones and i in nones:
-                yield docs[i], self.weights[i], None
-            else:
-                yield docs[i], self.weights[i], bytes(values[ends[i - 1] if i else 0:ends[i]])
+        """The postings by document number."""
+        return zip(*self.in_order())
+
+    def in_order(self) -> tuple[list[int], list[float], list[bytes | None]]:
+        """Document numbers, weights and values, by document number (stable: they arrive
+        in order, so the sort is usually skipped)."""
+        docs, weights = self.docs.tolist(), self.weights.tolist()
+        data, ends = bytes(self.values), self.ends.tolist()
+        values: list[bytes | None] = [data[a:b] for a, b in zip([0, *ends], ends)]
+        for i in self.nones or ():
+            values[i] = None
+        if any(map(gt, docs, islice(docs, 1, None))):
+            order = sorted(range(len(docs)), key=docs.__getitem__)
+            docs, weights, values = [docs[i] for i in order], [weights[i] for i in order], [values[i] for i in order]
+        return docs, weights, values
 
 
 class _TermPool(PostingPool):

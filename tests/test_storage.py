@@ -124,3 +124,25 @@ def test_term_pool_gives_whooshs_postings_in_whooshs_order(tmp_path: Path, limit
     assert bool(ours.runs) == spills
     assert list(ours.iter_postings()) == list(whoosh.iter_postings())
     assert ours.fieldnames == {"body", "id", "path"}
+
+
+def test_block_writing_gives_whooshs_segment_across_block_boundaries(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Terms in 127, 128, 129, 256 and 300 documents (Whoosh's blocks hold 128 postings),
+    with varying frequencies and lengths, written by our block writer and by Whoosh's."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for i in range(300):
+        words = ["commun"] * (1 + i % 3) + [f"mot{i}", "texte"] * (i % 5)
+        words += [w for w, n in (("avant", 127), ("cent", 128), ("plus", 129), ("deux", 256)) if i < n]
+        (folder / f"a{i:03d}.txt").write_text(f"Titre {i}\n\n{' '.join(words)}.\n", encoding="utf-8")
+    update_index(tmp_path / "ours", [folder], procs=1, group=False)
+    monkeypatch.setattr(writers, "install", lambda: None)
+    monkeypatch.setattr(SegmentWriter, "_flush_segment", postings.WHOOSH_FLUSH_SEGMENT)
+    monkeypatch.setattr(whoosh_writing, "PostingPool", postings.WHOOSH_POSTING_POOL)
+    update_index(tmp_path / "whoosh", [folder], procs=1, group=False)
+    ours, whoosh = segment_files(tmp_path / "ours"), segment_files(tmp_path / "whoosh")
+    assert sorted(ours) == sorted(whoosh)
+    assert [name for name in ours if ours[name] != whoosh[name]] == []
+    with NewsIndex.open(tmp_path / "ours") as ix:
+        assert ix.query("commun", limit=5).total == 300 and ix.query("plus deux").total == 129
