@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from newssearch import NewsIndex
 from newssearch.cli import cli
-from newssearch.grouping import similarity, sketch
+from newssearch.grouping import _hash, similarity, sketch
 
 from .conftest import write_jsonl
 
@@ -139,9 +139,33 @@ def test_forgetting_a_file_drops_its_sketches(tmp_path: Path, article_id: str, p
     grouper.assign(Article(id=article_id, title="Dépêche", body=DISPATCH, path=path))
     grouper.assign(Article(id="other", title="Autre", body=VERSIONS[3]["body"], path="/archive/other.txt"))
     grouper.forget(path)
-    assert [row[0] for row in grouper.db.execute("SELECT id FROM sketches")] == ["other"]
+    assert [row[0] for row in grouper.db.execute("SELECT article FROM sketches")] == [_hash("other")]
     assert grouper.db.execute("SELECT COUNT(*) FROM keys").fetchone()[0] == 4
     grouper.close()
+
+
+def test_an_article_indexed_again_keeps_one_sketch(tmp_path: Path) -> None:
+    from newssearch.documents import Article
+    from newssearch.grouping import Grouper
+
+    grouper = Grouper(tmp_path)
+    first = grouper.assign(Article(id="afp", title="Dépêche", body=DISPATCH, path="/wire.jsonl"))
+    assert grouper.assign(Article(id="afp", title="Dépêche", body=edited(DISPATCH), path="/wire.jsonl")) == first
+    assert grouper.db.execute("SELECT COUNT(*), COUNT(file) FROM sketches").fetchone() == (1, 1)
+    assert grouper.db.execute("SELECT COUNT(*) FROM keys").fetchone()[0] == 4
+    grouper.close()
+
+
+@pytest.mark.parametrize("text", ["", "un deux trois", "un deux trois quatre", "Élève à l'école, où ÇA va ?",
+                                  DISPATCH, "mot " * 50])
+def test_sketch_hashes_each_shingle_as_its_words_joined_by_a_space(text: str) -> None:
+    import heapq
+    import re
+    import zlib
+
+    words = re.findall(r"[^\W_]+", text.lower())
+    expected = {zlib.crc32(" ".join(words[i:i + 4]).encode("utf-8")) for i in range(max(0, len(words) - 3))}
+    assert sketch(text) == heapq.nsmallest(32, expected)
 
 
 def test_collapse_keys_are_read_once_per_segment_reader(grouped: NewsIndex) -> None:
