@@ -33,10 +33,12 @@ from .errors import DocumentError, IndexNotFoundError, IndexVersionError, IndexW
 from .schema import (AUTHOR, BODY, FILE, GROUP, HASH, ID_FIELD, MODIFIED, MONTH, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
                      build_schema, source_key)
 from .grouping import GROUPS_FILE, Grouper
+from .blocks import install as _compact_blocks
 from .storage import install as _zero_copy_reads
 from .writers import OWNER_FILE, open_writer, release
 
 _zero_copy_reads()
+_compact_blocks()
 
 META_FILE = "newssearch.json"
 MANIFEST_FILE = "files.json.gz"

@@ -21,6 +21,8 @@ from whoosh.externalsort import SortingPool
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
+from .blocks import install as compact_blocks
+
 
 class _SegmentLengths:
     """The field lengths of a segment being written, each field's column read once.
@@ -203,3 +205,4 @@ def install() -> None:
     """Patch Whoosh's segment writer, in this process and the workers it forks (idempotent)."""
     SegmentWriter._flush_segment = _flush_segment
     writing.PostingPool = _TermPool
+    compact_blocks()

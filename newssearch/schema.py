@@ -10,6 +10,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
 from .analysis import fold, french_analyzer, index_terms
+from .blocks import count_positions, decode_positions, encode_positions
 
 ID_FIELD: Final = "id"
 PATH: Final = "path"  # indexed when a file holds several articles (JSON), to find them
@@ -34,7 +35,22 @@ QUERY_FIELDS: Final = {TITLE: TITLE, BODY: BODY, SOURCE: SOURCE, "id": ID_FIELD}
 class FrenchPositions(Positions):
     """Whoosh's Positions format with a fast path for the French chain: the terms of a
     document are computed in one list comprehension over cached words, instead of one
-    Token object per word through a generator pipeline. Same postings, same positions."""
+    Token object per word through a generator pipeline. Same postings, same positions,
+    encoded compactly (blocks.py)."""
+
+    joins_values = True  # a block's values are one byte string (blocks.install)
+
+    def encode(self, poslist: list[int]) -> bytes:
+        return encode_positions(poslist)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return decode_positions(valuestring)
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return count_positions(valuestring)
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return float(count_positions(valuestring) * self.field_boost)
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
         terms = index_terms(analyzer, value) if isinstance(value, str) else None

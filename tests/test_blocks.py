@@ -1,0 +1,57 @@
+"""Compact positions: each value decodes to its positions, a block's joined values split
+back into the values, and phrase queries read them through Whoosh's matchers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newssearch import NewsIndex
+from newssearch.blocks import count_positions, decode_positions, encode_positions, split_values
+
+POSITIONS = [
+    [0],
+    [5],
+    [65535],
+    [65536],  # a single position past 16 bits
+    [3, 4, 200, 1000],
+    list(range(0, 2000, 7)),  # 286 positions: the 4-byte count
+    list(range(253)),
+    list(range(254)),
+    [10, 70_000],  # a delta past 16 bits: 32-bit deltas
+    [100_000, 100_001],
+    [],
+]
+
+
+@pytest.mark.parametrize("positions", POSITIONS)
+def test_positions_round_trip(positions: list[int]) -> None:
+    value = encode_positions(positions)
+    assert decode_positions(value) == positions
+    assert count_positions(value) == len(positions)
+
+
+def test_a_single_small_position_takes_three_bytes() -> None:
+    assert len(encode_positions([300])) == 3 and len(encode_positions([1, 2])) == 5
+
+
+def test_joined_values_split_back() -> None:
+    values = [encode_positions(p) for p in POSITIONS]
+    assert split_values(b"".join(values)) == tuple(values)
+    assert split_values(b"") == ()
+
+
+def test_phrases_and_counts_across_blocks(tmp_path: Path) -> None:
+    """Terms in 300 documents span three posting blocks; a phrase reads their positions."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for i in range(300):
+        middle = "chars lourds" if i % 2 else "chars très lourds"
+        body = " ".join(["mot"] * (i % 7)) + f" envoi de {middle} vers Kiev, jour {i}."
+        (folder / f"a{i:03d}.txt").write_text(f"Dépêche {i}\n\n{body}\n", encoding="utf-8")
+    with NewsIndex.open(tmp_path / "ix", create=True) as ix:
+        ix.add([folder])
+        assert ix.query('"chars lourds"', all_versions=True).total == 150
+        assert ix.query('"envoi de chars"', all_versions=True).total == 300
+        assert ix.query('"envoi chars"', all_versions=True).total == 0  # the stop word keeps its place
