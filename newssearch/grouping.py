@@ -21,6 +21,7 @@ import re
 import sqlite3
 import zlib
 from array import array
+from collections.abc import Iterable
 from itertools import accumulate
 from pathlib import Path
 
@@ -53,13 +54,15 @@ def sketch(text: str) -> list[int]:
     return heapq.nsmallest(SKETCH_SIZE, shingles)
 
 
-def similarity(a: list[int], b: list[int]) -> float:
-    """Estimated Jaccard similarity of two texts from their sketches."""
-    if not a or not b:
+def similarity(a: Iterable[int], b: Iterable[int]) -> float:
+    """Estimated Jaccard similarity of two texts from their sketches: the share of the
+    SKETCH_SIZE smallest values of both that are in both."""
+    mine = a if isinstance(a, (set, frozenset)) else set(a)
+    other = b if isinstance(b, (set, frozenset)) else set(b)
+    if not mine or not other:
         return 0.0
-    union = heapq.nsmallest(SKETCH_SIZE, set(a) | set(b))
-    common = set(a) & set(b)
-    return sum(1 for h in union if h in common) / len(union)
+    union = sorted(mine.union(other))[:SKETCH_SIZE]
+    return len(mine.intersection(other).intersection(union)) / len(union)
 
 
 class Grouper:
@@ -87,8 +90,9 @@ class Grouper:
         me = _hash(article.id)
         if len(own) >= 8:  # too short a text is no evidence of a shared dispatch
             best = 0.0
+            mine = set(own)  # compared with every candidate (tens of them in a large archive)
             for other_group, blob in self._candidates(own[:LOOKUP_KEYS], me):
-                score = similarity(own, list(array("I", blob)))
+                score = similarity(mine, array("I", blob))
                 if score >= self.threshold and score > best:
                     best, group = score, other_group
         self._drop("article = ?", (me,))  # the article indexed again
