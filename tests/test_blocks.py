@@ -55,3 +55,25 @@ def test_phrases_and_counts_across_blocks(tmp_path: Path) -> None:
         assert ix.query('"chars lourds"', all_versions=True).total == 150
         assert ix.query('"envoi de chars"', all_versions=True).total == 300
         assert ix.query('"envoi chars"', all_versions=True).total == 0  # the stop word keeps its place
+
+
+def test_phrases_survive_segment_merges(tmp_path: Path) -> None:
+    """Small commits make Whoosh merge segments: the merged postings are read through the
+    split values and written joined again."""
+    from whoosh import index as windex
+
+    from newssearch.indexing import update_index
+
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for i in range(40):
+        body = f"envoi de chars lourds vers Kiev, dépêche {i}." if i % 4 else f"des chars et des blindés, note {i}."
+        (folder / f"a{i:02d}.txt").write_text(f"Dépêche {i}\n\n{body}\n", encoding="utf-8")
+    for step in range(1, 5):  # four runs of ten new files, each committed five articles at a time
+        update_index(tmp_path / "ix", sorted(folder.iterdir())[:step * 10], commit_every=5, procs=1, group=False)
+    ix = windex.open_dir(str(tmp_path / "ix"))
+    assert len(ix._segments()) < 8  # merged
+    ix.close()
+    with NewsIndex.open(tmp_path / "ix") as news:
+        assert news.query('"envoi de chars lourds"', all_versions=True).total == 30
+        assert news.query('"chars et des blindés"', all_versions=True).total == 10
