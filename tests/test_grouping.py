@@ -178,3 +178,38 @@ def test_collapse_keys_are_read_once_per_segment_reader(grouped: NewsIndex) -> N
     assert keys is segment_keys(reader, GROUP)
     assert keys == list(reader.column_reader(GROUP, translate=False))
     assert segment_keys(reader, MONTH) == [b""] * reader.doc_count_all()  # a field without a column
+
+
+@pytest.fixture
+def many_versions(tmp_path: Path) -> NewsIndex:
+    """Five stories of four versions each, every version newer than the one before it:
+    sorted by date, each later version displaces the kept one."""
+    stories = [DISPATCH, VERSIONS[3]["body"],
+               "La grève des contrôleurs aériens a cloué au sol des centaines d'avions ce week-end dans "
+               "les aéroports de Paris, de Lyon et de Marseille, selon la direction générale de l'aviation.",
+               "Le musée du Louvre a accueilli un nombre record de visiteurs cette année, porté par le retour "
+               "des touristes étrangers et par une grande exposition consacrée aux réacteurs de la peinture.",
+               "Les chars Leopard promis par Berlin à l'Ukraine arriveront au printemps, a annoncé le ministre "
+               "allemand de la Défense, qui évoque aussi une aide de plusieurs milliards d'euros."]
+    records = [{"id": f"s{s}v{v}", "title": f"Dépêche {s}", "body": (f"Mise à jour {v}. " if v else "") + body,
+                "date": f"2023-0{1 + v}-1{s}T08:00:00+00:00", "source": "AFP"}
+               for v in range(4) for s, body in enumerate(stories)]
+    write_jsonl(tmp_path / "wire.jsonl", records)
+    ix = NewsIndex.open(tmp_path / "ix", create=True)
+    ix.add([tmp_path / "wire.jsonl"])
+    return ix
+
+
+@pytest.mark.parametrize("text", ["réacteurs", "Sénat OR aéroports OR Louvre OR Leopard", "milliards"])
+@pytest.mark.parametrize("since", [None, "2023-02-01"])
+def test_sorted_by_date_counts_and_keeps_the_newest_version_of_each_story(many_versions: NewsIndex, text: str,
+                                                                          since: str | None) -> None:
+    by_date = many_versions.query(text, sort="date", since=since, limit=50)
+    ranked = many_versions.query(text, since=since, limit=50)
+    assert by_date.total == ranked.total == len(by_date.hits) == len({h.id[:2] for h in ranked.hits})
+    assert all(h.id.endswith("v3") for h in by_date.hits)  # the newest version of each story
+    dates = [h.published for h in by_date.hits]
+    assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
+    assert {h.score for h in by_date.hits} == {0.0}
+    every = many_versions.query(text, sort="date", since=since, limit=50, all_versions=True)
+    assert every.total == len(every.hits) == 4 * by_date.total - (by_date.total if since else 0)

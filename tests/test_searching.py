@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -193,3 +194,22 @@ def test_fast_bm25f_reads_the_length_bytes_once_per_segment(tmp_index: NewsIndex
     [(reader, _)] = tmp_index._searcher.reader().leaf_readers()
     scorer = weighting().scorer(tmp_index._searcher, "body", "char")
     assert scorer.lengths is length_bytes(reader, "body") and len(scorer.lengths) == reader.doc_count_all()
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+@pytest.mark.parametrize("all_versions", [True, False])
+def test_totals_count_every_match_once_the_top_hits_are_full(tmp_path: Path, sort: str, all_versions: bool) -> None:
+    """Once its top N was full, Whoosh's collector swapped "alpha in the title OR the body"
+    for "the body, maybe the title" (a title alone could no longer reach the top N): the 20
+    articles with alpha in the title only were left out of the total (it said 80)."""
+    from .conftest import write_jsonl
+
+    records = [{"id": f"a{i}", "title": f"Alpha {i}", "body": " ".join(["alpha"] * (1 + i % 6)) + f" texte {i}",
+                "date": f"2023-01-{1 + i % 28:02d}T08:00:00+00:00"} for i in range(80)]
+    records += [{"id": f"b{i}", "title": f"Alpha, note {i}", "body": f"Rien à voir, numéro {i}.",
+                 "date": f"2022-01-{1 + i % 28:02d}T08:00:00+00:00"} for i in range(20)]
+    write_jsonl(tmp_path / "a.jsonl", records)
+    with NewsIndex.open(tmp_path / "ix", create=True) as ix:
+        ix.add([tmp_path / "a.jsonl"])
+        results = ix.query("alpha", limit=10, sort=sort, all_versions=all_versions)  # type: ignore[arg-type]
+        assert results.total == 100 and len(results.hits) == 10
