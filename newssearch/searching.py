@@ -174,10 +174,10 @@ def _run(searcher: Any, parsed: ParsedQuery, flt: wq.Query | None, n: int, sort:
     searcher.weighting = _Newest(weighting(ranking), dates) if by_date else weighting(ranking)
     # Fetch a little more than needed so that equal scores can be ordered newest first.
     # replace=0: once its top N is full, Whoosh's collector swaps the matcher for one that
-    # skips what cannot reach the top N (an OR of words becomes "this word, maybe that one";
-    # a word only in a title is dropped), which is right for the top N but not for the
-    # total: "campagne présidentielle" as any-word counted 6,212 of 21,193 matches at
-    # 100,000 articles. Sorted by date, scores are dates and the swap would end the search.
+    # skips what can no longer reach the top N (an OR becomes "this one, maybe that one"),
+    # which is right for the top N but not for the total: "campagne présidentielle" as
+    # any-word counted 6,212 of 21,193 matches at 100,000 articles. Sorted by date, the
+    # scores are dates, and the swap would end the search early.
     limit = n if by_date else max(n + 10, ranking.rerank if any_word else 0)
     top = TopCollector(limit=limit, usequality=False, replace=0)
     collapser = CollapseVersions(top, collapse) if collapse else None
