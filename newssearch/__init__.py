@@ -17,6 +17,7 @@ from .errors import (
     IndexWriteError,
     NewsSearchError,
     QueryError,
+    SemanticUnavailableError,
 )
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ __all__ = [
     "NewsIndex", "Article", "Skipped", "IndexReport", "Hit", "Results", "Snippet", "Facets", "IndexStats",
     "french_analyzer",
     "NewsSearchError", "IndexNotFoundError", "IndexVersionError", "IndexLockedError", "IndexWriteError",
-    "DocumentError", "QueryError", "__version__",
+    "DocumentError", "QueryError", "SemanticUnavailableError", "__version__",
 ]
 
 

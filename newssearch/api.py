@@ -21,8 +21,8 @@ from .browsing import Facets, IndexStats
 from .config import (DEFAULT_INDEX_DIR, DEFAULT_LIMIT, DEFAULT_RANKING, INDEX_FORMAT_VERSION, MAX_FILE_BYTES,
                      MAX_LIMIT, SNIPPET_FRAGMENTS, Ranking)
 from .documents import Article
-from .indexing import (IndexReport, Progress, create_index, is_index, open_index, read_meta, remove_index,
-                       update_index)
+from .folders import create_index, is_index, open_index, read_meta, remove_index
+from .indexing import IndexReport, Progress, update_index
 from .queries import ParsedQuery, parse_query
 from .snippets import Span
 from .schema import BODY, FILE, ID_FIELD, MODIFIED, PUBLISHED, SOURCE, TITLE, URL
@@ -56,17 +56,20 @@ class NewsIndex:
 
     def add(self, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
             progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES, wait: float = 0.0,
-            group: bool = True, rebuild: bool = False) -> IndexReport:
+            group: bool = True, rebuild: bool = False, semantic: bool = False) -> IndexReport:
         """Index the news files under ``paths`` (files and folders, recursively): new files are
         added, changed ones re-indexed, unchanged ones skipped; ``prune`` removes the articles
         of files that vanished. ``wait`` seconds to wait for another writer to finish;
         ``group=False`` skips wire-story grouping (its articles each stand alone);
-        ``rebuild=True`` deletes the index first (only its own files)."""
+        ``rebuild=True`` deletes the index first (only its own files); ``semantic=True`` gives
+        each article of a new or empty index a sentence vector, which questions are then
+        ranked with too (needs ``pip install 'newssearch[semantic]'``; an index built so keeps
+        giving its new articles vectors)."""
         if rebuild:
             self.close()
             remove_index(self.path)
         report = update_index(self.path, [Path(p) for p in paths], prune=prune, strict=strict,
-                              progress=progress, max_bytes=max_bytes, wait=wait, group=group)
+                              progress=progress, max_bytes=max_bytes, wait=wait, group=group, semantic=semantic)
         self._refresh()
         return report
 

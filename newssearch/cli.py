@@ -77,8 +77,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
               metavar="BYTES", help="Skip files larger than this (in .jsonl files: records).")
 @click.option("--no-grouping", is_flag=True, help="Do not group versions of the same wire story.")
 @click.option("--rebuild", is_flag=True, help="Delete the index first and index everything again.")
+@click.option("--semantic", is_flag=True,
+              help="Give each article a sentence vector, so that questions are also ranked by meaning "
+                   "(a new or rebuilt index; needs newssearch[semantic]).")
 def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict: bool, wait: float,
-                  max_size: int, no_grouping: bool, rebuild: bool) -> None:
+                  max_size: int, no_grouping: bool, rebuild: bool, semantic: bool) -> None:
     """Index news files and folders (recursively): seed-format .txt, .json, .jsonl.
 
     Run it again to add new files and re-index changed ones; unchanged files are skipped.
@@ -89,7 +92,7 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict:
     ix = NewsIndex(index_dir)
     with render.progress_bar("Indexing") as progress:
         report = ix.add(paths, prune=prune, strict=strict, progress=progress, max_bytes=max_size, wait=wait,
-                        group=not no_grouping, rebuild=rebuild)
+                        group=not no_grouping, rebuild=rebuild, semantic=semantic)
     for skipped in report.skipped:
         click.echo(f"skipped: {skipped}", err=True)
     click.echo(render.report_line(report))

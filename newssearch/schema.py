@@ -26,6 +26,7 @@ MODIFIED: Final = "modified"
 HASH: Final = "hash"
 MONTH: Final = "month"  # "2023-01", for the timeline facet
 GROUP: Final = "group"  # wire-story group key (grouping.py)
+VECTOR: Final = "vector"  # stored: the article's sentence vector, in --semantic indexes (semantic.py)
 
 TEXT_FIELDS: Final = (TITLE, BODY)
 # Fields a user may name in a query (title:..., source:...), and the field each searches.
@@ -99,6 +100,7 @@ def build_schema() -> Schema:
             HASH: STORED(),
             MONTH: ID(),
             GROUP: ID(stored=True, sortable=True),  # one term, not a numeric trie
+            VECTOR: STORED(),
         }
     )
 

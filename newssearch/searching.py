@@ -119,11 +119,11 @@ def search(searcher: Any, text: str, *, limit: int = DEFAULT_LIMIT, page: int = 
                                                      or ranking.questions_any_word and is_question(text)))
     if any_word and mode == "auto":
         parsed = parse_query(searcher.schema, text, conjunctive=False, ranking=ranking)
-    found, total = _run(searcher, parsed, flt, want, sort, ranking, any_word, collapse)
+    found, total = _run(searcher, parsed, flt, want, sort, ranking, any_word, collapse, text)
     partial = False
     if mode == "auto" and not any_word and total == 0 and parsed.words > 1:
         parsed = parse_query(searcher.schema, text, conjunctive=False, ranking=ranking)
-        found, total = _run(searcher, parsed, flt, want, sort, ranking, True, collapse)
+        found, total = _run(searcher, parsed, flt, want, sort, ranking, True, collapse, text)
         partial = total > 0
     hits = _page(searcher, parsed, found, page, limit, fragments)
     return Results(hits=hits, total=total, partial=partial, query=text, parsed=parsed, filter=flt)
@@ -164,7 +164,7 @@ class _Newest(scoring.WeightingModel):
 
 
 def _run(searcher: Any, parsed: ParsedQuery, flt: wq.Query | None, n: int, sort: Sort, ranking: Ranking,
-         any_word: bool, collapse: str | None = None) -> tuple[list[tuple[int, float]], int]:
+         any_word: bool, collapse: str | None = None, question: str = "") -> tuple[list[tuple[int, float]], int]:
     # optimize=False: every search here reports its total, and Whoosh's block skipping
     # (optimize=True) makes it count the matches in a second full pass, which took 40% of the
     # query time on a 100,000-article archive; the skipping itself saved almost nothing.
@@ -191,7 +191,7 @@ def _run(searcher: Any, parsed: ParsedQuery, flt: wq.Query | None, n: int, sort:
         return [(hit.docnum, 0.0) for hit in results], total
     found = [(hit.docnum, hit.score) for hit in results]
     if any_word:
-        found = rerank(searcher, found, parsed.terms, ranking, parsed.exact, parsed.ordered)
+        found = rerank(searcher, found, parsed.terms, ranking, parsed.exact, parsed.ordered, question)
     ranked = sorted(found, key=lambda d: (-round(d[1], 6), -_timestamp(dates, d[0])))
     return ranked[:n], total
 

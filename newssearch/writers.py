@@ -26,6 +26,8 @@ from whoosh.writing import SegmentWriter
 
 from .errors import IndexLockedError
 from .postings import install
+from .schema import BODY, TITLE, VECTOR
+from .semantic import fill_vectors
 
 OWNER_FILE = "writer.pid"
 _PR_SET_PDEATHSIG = 1
@@ -53,6 +55,25 @@ class _WorkerTask(SubWriterTask):
         _die_with_parent(self.parent)
         install()  # already there when forked; not when spawned
         super().run()
+
+    def _process_file(self, filename: str, doc_count: int) -> None:
+        """Whoosh's job file reader, with the vectors of a --semantic index computed here, in
+        the worker, one batch per job file (MP_BATCH documents)."""
+        storage = self.writer.temp_storage()
+        with storage.open_file(filename).raw_file() as f:
+            docs = [pickle.load(f)[1] for _ in range(doc_count)]
+        fill_vectors(docs, VECTOR, TITLE, BODY)
+        for doc in docs:
+            self.writer.add_document(**doc)
+        storage.delete_file(filename)
+
+
+class _SegmentWriter(SegmentWriter):
+    """Whoosh's single-process writer, computing the vector of a --semantic index's article."""
+
+    def add_document(self, **fields: Any) -> None:
+        fill_vectors([fields], VECTOR, TITLE, BODY)
+        super().add_document(**fields)
 
 
 class WorkerError(OSError):
@@ -132,7 +153,7 @@ def open_writer(ix: FileIndex, folder: Path, *, procs: int = 1, wait: float = 0.
             writer: Any = _MpWriter(ix, procs=procs, multisegment=True, batchsize=batchsize,
                                     subargs={"limitmb": max(32, limitmb // procs)}, **options)
         else:
-            writer = SegmentWriter(ix, **options)
+            writer = _SegmentWriter(ix, **options)
     except LockError as exc:
         raise IndexLockedError(folder, lock_owner(folder)) from exc
     _set_owner(folder, os.getpid())

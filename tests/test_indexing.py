@@ -11,7 +11,8 @@ import pytest
 
 from newssearch import NewsIndex
 from newssearch.errors import DocumentError, IndexNotFoundError, IndexVersionError, IndexWriteError
-from newssearch.indexing import MANIFEST_FILE, META_FILE, load_manifest, open_index, update_index
+from newssearch.folders import MANIFEST_FILE, META_FILE, open_index
+from newssearch.indexing import load_manifest, update_index
 
 from .conftest import SEED, write_jsonl
 

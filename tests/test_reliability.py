@@ -80,7 +80,7 @@ def hold_writer(index: Path, *, seconds: float) -> subprocess.Popen[str]:
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from newssearch.indexing import open_index
+        from newssearch.folders import open_index
         from newssearch.writers import open_writer
         writer = open_writer(open_index(Path({str(index)!r})), Path({str(index)!r}))
         print("locked", flush=True)
