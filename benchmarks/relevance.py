@@ -9,8 +9,11 @@ answer strings, one relevant paragraph per question. newssearch is used as a use
 limit=10)`` on the question as written; a QueryError counts as no hits), beside each peer of
 benchmarks/peers.py built from the same records. Reported over the top 10: MRR, recall, nDCG,
 answer@1 (relevant paragraph first, and its first snippet shows an answer), query and build
-times. ``--ablation`` adds newssearch variants, one change each from the default ranking, on
-every k-th question (``--sample N``). The report also goes to benchmarks/results/relevance.txt.
+times. newssearch runs twice: as indexed by default, and with ``add(..., semantic=True)``
+(``index --semantic``: article vectors; skipped when newssearch[semantic] is not installed).
+``--ablation`` adds newssearch variants, one change each from the default ranking, on every
+k-th question (``--sample N``), on the semantic index when there is one. The report also
+goes to benchmarks/results/relevance.txt.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from typing import Any, Literal
 
 from newssearch import NewsIndex, QueryError
 from newssearch.config import DEFAULT_RANKING, Ranking
+from newssearch.errors import SemanticUnavailableError
+from newssearch.semantic import require as require_encoder
 
 from common import log  # noqa: E402 (this folder is on sys.path when run as a script)
 
@@ -163,13 +168,23 @@ class SystemRun:
     outcomes: list[Outcome]
 
 
-def build_newssearch(passages: Path, folder: Path) -> tuple[NewsIndex, float]:
+def build_newssearch(passages: Path, folder: Path, semantic: bool = False) -> tuple[NewsIndex, float]:
     start = time.perf_counter()
     ix = NewsIndex.open(folder, create=True)
-    report = ix.add([passages])
+    report = ix.add([passages], semantic=semantic)
     seconds = time.perf_counter() - start
-    log(f"newssearch: {len(ix):,} paragraphs indexed in {seconds:.2f} s, skipped: {report.skipped or 'none'}")
+    log(f"newssearch{' --semantic' * semantic}: {len(ix):,} paragraphs indexed in {seconds:.2f} s, "
+        f"skipped: {report.skipped or 'none'}")
     return ix, seconds
+
+
+def encoder_available() -> bool:
+    try:
+        require_encoder()
+    except SemanticUnavailableError:
+        log("newssearch --semantic: the encoder is not installed (pip install -e '.[semantic]'), skipped")
+        return False
+    return True
 
 
 def newssearch_search(ix: NewsIndex, ranking: Ranking = DEFAULT_RANKING, mode: Mode = "auto") -> Search:
@@ -230,10 +245,11 @@ VARIANTS = (
     toggle("exact", 0.5),
     Variant("exact 0.5", {"exact": 0.5}),
     toggle("pairs", 0.5),
-    Variant("any-word from 3 words (long_query 2)", {"long_query": 2}),
+    toggle("semantic", 0.75),
+    Variant("semantic 0.5", {"semantic": 0.5}),
+    Variant("semantic 0.9", {"semantic": 0.9}),
     Variant("AND + fallback always (long_query 99)", {"long_query": 99}),
     Variant("pure AND (mode='all')", {}, mode="all"),
-    Variant("pure OR + rerank (mode='any')", {}, mode="any"),
 )
 
 
@@ -284,7 +300,7 @@ def main_row(run: SystemRun, m: Metrics) -> list[str]:
 
 def difference_row(ours: tuple[SystemRun, Metrics], theirs: tuple[SystemRun, Metrics]) -> list[str]:
     (run, a), (peer, b) = ours, theirs
-    return [f"vs {peer.name}", signed(a.mrr - b.mrr), signed(a.recall - b.recall), signed(a.ndcg - b.ndcg),
+    return [f"{run.name} vs {peer.name}", signed(a.mrr - b.mrr), signed(a.recall - b.recall), signed(a.ndcg - b.ndcg),
             signed(a.answer - b.answer), signed(a.answer_ci - b.answer_ci), times(a.p50, b.p50),
             times(a.p95, b.p95), times(run.build_s, peer.build_s), "", ""]
 
@@ -292,13 +308,15 @@ def difference_row(ours: tuple[SystemRun, Metrics], theirs: tuple[SystemRun, Met
 def main_lines(runs: Sequence[SystemRun]) -> list[str]:
     results = [(run, metrics(run.outcomes)) for run in runs]
     rows = [MAIN_HEADER] + [main_row(*result) for result in results]
-    differences = [difference_row(results[0], result) for result in results[1:]]
+    ours = [r for r in results if r[0].name.startswith("newssearch")]
+    differences = [difference_row(mine, theirs) for mine in ours for theirs in results if theirs not in ours]
     lines = table(rows + [[""] * len(MAIN_HEADER)] * bool(differences) + differences)
     note = ["", "vs rows: newssearch minus the peer for quality, newssearch / peer for times"] if differences else []
     return ["", f"=== all {results[0][1].n:,} questions, top {K} ===", "", *lines, *note]
 
 
-def ablation_lines(default: Metrics, rows: Sequence[tuple[Variant, Metrics | str]], step: int) -> list[str]:
+def ablation_lines(default: Metrics, rows: Sequence[tuple[Variant, Metrics | str]], step: int,
+                   system: str) -> list[str]:
     out = [["variant (one change from the default)", "MRR@10", "ΔMRR", "nDCG@10", "ΔnDCG", "ans@1 ci", "Δans@1",
             "R@10", "ΔR@10", "p50 ms"],
            ["default (as in the header)", f"{default.mrr:.3f}", "", f"{default.ndcg:.3f}", "",
@@ -311,7 +329,7 @@ def ablation_lines(default: Metrics, rows: Sequence[tuple[Variant, Metrics | str
                         signed(m.ndcg - default.ndcg), f"{m.answer_ci:.3f}", signed(m.answer_ci - default.answer_ci),
                         f"{m.recall:.3f}", signed(m.recall - default.recall), f"{m.p50:.1f}"])
     sample = "all questions" if step == 1 else f"{default.n:,} questions (one in {step}, from the first)"
-    return ["", f"=== ablation: newssearch variants, {sample} ===", "", *table(out)]
+    return ["", f"=== ablation: {system} variants, {sample} ===", "", *table(out)]
 
 
 def ranking_text(ranking: Ranking) -> str:
@@ -337,8 +355,9 @@ def header_lines(data: Path, questions: int, peers: Sequence[Any], missing: Sequ
              f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}",
              f"newssearch: {library_state()}; default Ranking({ranking_text(DEFAULT_RANKING)})",
              f"collection: {data} ({questions:,} questions)",
-             "newssearch: NewsIndex.open(tmp, create=True).add([passages.jsonl]); "
-             f"ix.search(question as written, limit={K}); a QueryError counts as no hits",
+             "newssearch: NewsIndex.open(tmp, create=True).add([passages.jsonl]) (--semantic: "
+             f".add([passages.jsonl], semantic=True)); ix.search(question as written, limit={K}); "
+             "a QueryError counts as no hits",
              "ans@1: relevant paragraph at rank 1 and its first snippet (hit.snippet.text / the peer's "
              "snippet) contains an answer string, both NFC-normalised with whitespace collapsed; "
              "'ans@1' is case-sensitive, 'ans@1 ci' ignores case (casefold)",
@@ -366,15 +385,24 @@ def run(args: argparse.Namespace, data: Path, work: Path) -> list[str]:
     for name in missing:
         log(f"{name}: library not installed, skipped")
     lines = header_lines(data, len(questions), peers, missing)
-    ix, build_s = build_newssearch(data / "passages.jsonl", work / "newssearch")
+    runs: list[SystemRun] = []
+    best: tuple[NewsIndex, SystemRun] | None = None
+    for semantic in (False, True) if encoder_available() else (False,):
+        name = "newssearch --semantic" if semantic else "newssearch"
+        ix, build_s = build_newssearch(data / "passages.jsonl", work / name.replace(" ", ""), semantic)
+        runs.append(SystemRun(name, build_s, ask_all(newssearch_search(ix), questions, name)))
+        if best:
+            best[0].close()
+        best = ix, runs[-1]
+    assert best is not None
+    ix, ours = best
     try:
-        ours = SystemRun("newssearch", build_s, ask_all(newssearch_search(ix), questions, "newssearch"))
-        runs = [ours] + [run_peer(peer, data / "passages.jsonl", questions, work) for peer in peers]
+        runs += [run_peer(peer, data / "passages.jsonl", questions, work) for peer in peers]
         lines += main_lines(runs)
         if args.ablation:
             step = sample_step(len(questions), args.sample)
             default = metrics(ours.outcomes[::step])  # the main run's outcomes for the same questions
-            lines += ablation_lines(default, run_ablation(ix, questions[::step]), step)
+            lines += ablation_lines(default, run_ablation(ix, questions[::step]), step, ours.name)
     finally:
         ix.close()
     return lines

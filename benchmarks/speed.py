@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speed benchmark: newssearch against peer engines on a scaled French news archive.
 
-    python benchmarks/speed.py --sizes 20000 100000 --runs 3 [--peers none] [--cold 30]
+    python benchmarks/speed.py --sizes 20000 100000 --runs 3 [--peers none] [--cold 30] [--semantic]
 
 For each size, /work/shared/tools/scale_corpus.py writes (once, then reused) a folder of
 seed-format .txt files, the same articles as one JSONL file, and 500 queries of 1-3 words.
@@ -10,7 +10,8 @@ JSONL file, then re-indexing the unchanged folder), through the API for warm que
 through ``newssearch query --json`` in new processes for cold ones. Peers (benchmarks/peers.py)
 are built from the JSONL records in a subprocess each, then queried in this process.
 Every figure is the median of ``--runs`` runs, each on fresh index folders. The report is
-printed and written to benchmarks/results/speed-<sizes>.txt.
+printed and written to benchmarks/results/speed-<sizes>.txt (``--semantic``: newssearch
+indexes with article vectors, speed-<sizes>-semantic.txt).
 
 Memory: each measured process runs under /usr/bin/time in its own process group. "tree" is
 the peak, sampled every 50 ms, of the summed RSS of all processes of the group (worker
@@ -218,8 +219,8 @@ def cli_path() -> Path:
     return Path(found)
 
 
-def cli_index(cli: Path, source: Path, index: Path) -> Measured:
-    cmd = [str(cli), "index", str(source), "--index", str(index)]
+def cli_index(cli: Path, source: Path, index: Path, semantic: bool = False) -> Measured:
+    cmd = [str(cli), "index", str(source), "--index", str(index)] + ["--semantic"] * semantic
     return checked(run_measured(cmd), f"newssearch index {source}", ok=(0, 3))
 
 
@@ -263,14 +264,15 @@ def slowest_distinct(timed: Sequence[tuple[float, str]], k: int = 3) -> list[tup
     return sorted(((s, q) for q, s in worst.items()), reverse=True)[:k]
 
 
-def newssearch_run(cli: Path, archive: Archive, folder: Path, cold: int) -> tuple[Figures, Latencies]:
+def newssearch_run(cli: Path, archive: Archive, folder: Path, cold: int,
+                   semantic: bool = False) -> tuple[Figures, Latencies]:
     txt_ix, jsonl_ix = fresh_path(folder / "ns-txt"), fresh_path(folder / "ns-jsonl")
     log("newssearch: index txt folder")
-    figs = build_figures("txt", cli_index(cli, archive.txt_dir, txt_ix), archive.n, txt_ix)
+    figs = build_figures("txt", cli_index(cli, archive.txt_dir, txt_ix, semantic), archive.n, txt_ix)
     log("newssearch: re-index unchanged txt folder")
     figs["reindex s"] = cli_index(cli, archive.txt_dir, txt_ix).wall
     log("newssearch: index jsonl file")
-    jsonl = cli_index(cli, archive.jsonl, jsonl_ix)  # streamed: --max-size limits each record
+    jsonl = cli_index(cli, archive.jsonl, jsonl_ix, semantic)  # streamed: --max-size limits each record
     figs |= build_figures("jsonl", jsonl, archive.n, jsonl_ix)
     shutil.rmtree(jsonl_ix)
     log("newssearch: warm queries")
@@ -350,7 +352,7 @@ def measure_size(n: int, args: argparse.Namespace, cli: Path, peers: Sequence[An
     slowest: list[tuple[float, str]] = []
     for run in range(1, args.runs + 1):
         log(f"size {n:,}: run {run}/{args.runs}")
-        figs, warm = newssearch_run(cli, archive, args.work / f"n{n}" / "runs", args.cold)
+        figs, warm = newssearch_run(cli, archive, args.work / f"n{n}" / "runs", args.cold, args.semantic)
         ns_runs.append(figs)
         slowest = slowest_distinct(slowest + warm.slowest)
         for peer in peers:
@@ -480,7 +482,7 @@ def library_state() -> str:
     return f"{head or '?'}{' + uncommitted changes under newssearch/' if dirty else ''}"
 
 
-def header_lines(peers: Sequence[Any]) -> list[str]:
+def header_lines(peers: Sequence[Any], semantic: bool = False) -> list[str]:
     argv = " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv])
     lines = [f"command: {argv}", f"date: {datetime.now(timezone.utc).isoformat(timespec='seconds')}",
              f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}",
@@ -489,6 +491,9 @@ def header_lines(peers: Sequence[Any]) -> list[str]:
              "every 50 ms (fork-shared pages counted per process: an upper bound); 'proc MB' = exact "
              "max RSS of the largest single process (/usr/bin/time %M)",
              "times: build/index figures are wall times of the whole process (interpreter start included)"]
+    if semantic:
+        lines.append("newssearch indexes with --semantic (a sentence vector per article; keyword queries "
+                     "do not use it)")
     if peers:
         lines.append("peers are fed the JSONL records (they have no reader for the seed .txt format), "
                      "each build in its own process, which imports tantivy and Whoosh whatever the peer "
@@ -506,6 +511,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--runs", type=int, default=3, help="runs per size; figures are medians")
     ap.add_argument("--peers", default=",".join(PEER_NAMES), help="comma-separated peer names, or 'none'")
     ap.add_argument("--cold", type=int, default=30, help="cold CLI queries per run (0: none)")
+    ap.add_argument("--semantic", action="store_true", help="newssearch indexes with --semantic")
     ap.add_argument("--work", type=Path, default=BENCH / "work", help="where archives and indexes go")
     ap.add_argument("--peer-build", nargs=3, metavar=("NAME", "JSONL", "FOLDER"), help=argparse.SUPPRESS)
     return ap.parse_args(argv)
@@ -523,7 +529,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.work = args.work.resolve()
     names = [] if args.peers.strip() == "none" else [n.strip() for n in args.peers.split(",") if n.strip()]
     peers, cli, sizes = load_peers(names), cli_path(), sorted(set(args.sizes))
-    lines = header_lines(peers)
+    lines = header_lines(peers, args.semantic)
     results = [measure_size(n, args, cli, peers) for n in sizes]
     for result in results:
         lines += size_lines(result)
@@ -532,7 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines += ["", f"total benchmark time: {sum(r.seconds for r in results) / 60:.1f} min (archive generation excluded)"]
     text = "\n".join(lines) + "\n"
     print(text, end="")
-    out = BENCH / "results" / f"speed-{'-'.join(str(n) for n in sizes)}.txt"
+    out = BENCH / "results" / f"speed-{'-'.join(str(n) for n in sizes)}{'-semantic' * args.semantic}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     log(f"written to {out}")
