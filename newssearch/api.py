@@ -21,7 +21,7 @@ from .browsing import Facets, IndexStats
 from .config import (DEFAULT_INDEX_DIR, DEFAULT_LIMIT, DEFAULT_RANKING, INDEX_FORMAT_VERSION, MAX_FILE_BYTES,
                      MAX_LIMIT, SNIPPET_FRAGMENTS, Ranking)
 from .documents import Article
-from .folders import create_index, is_index, open_index, read_meta, remove_index
+from .folders import create_index, is_index, open_index, read_meta, remove_index, was_semantic
 from .indexing import IndexReport, Progress, update_index
 from .queries import ParsedQuery, parse_query
 from .snippets import Span
@@ -64,8 +64,9 @@ class NewsIndex:
         ``rebuild=True`` deletes the index first (only its own files); ``semantic=True`` gives
         each article of a new or empty index a sentence vector, which questions are then
         ranked with too (needs ``pip install 'newssearch[semantic]'``; an index built so keeps
-        giving its new articles vectors)."""
+        giving its new articles vectors, and keeps the setting when rebuilt)."""
         if rebuild:
+            semantic = semantic or was_semantic(self.path)
             self.close()
             remove_index(self.path)
         report = update_index(self.path, [Path(p) for p in paths], prune=prune, strict=strict,
@@ -150,11 +151,12 @@ class NewsIndex:
         return search_parsed(searcher, parsed, limit=limit, ranking=ranking, query=f"similar:{article_id}").hits
 
     def stats(self) -> IndexStats:
-        """Articles, sources, date range, size on disk and last update of the index."""
+        """Articles, sources, date range, size on disk, last update, and whether it has vectors."""
         searcher = self._get_searcher()
         size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
-        return browsing.stats(searcher, size_bytes=size, updated=read_meta(self.path).get("updated"),
-                              segments=len(self._ix._segments()))
+        meta = read_meta(self.path)
+        return browsing.stats(searcher, size_bytes=size, updated=meta.get("updated"),
+                              segments=len(self._ix._segments()), semantic=bool(meta.get("semantic")))
 
     def __len__(self) -> int:
         return int(self._get_searcher().doc_count())

@@ -42,6 +42,7 @@ class IndexStats:
     size_bytes: int
     updated: str | None
     segments: int
+    semantic: bool = False  # articles have sentence vectors (index --semantic)
 
 
 def docnum_of(searcher: Any, article_id: str) -> int:
@@ -65,7 +66,8 @@ def facets(searcher: Any, q: wq.Query, flt: wq.Query | None) -> Facets:
                   months=sorted(months))
 
 
-def stats(searcher: Any, *, size_bytes: int, updated: str | None, segments: int) -> IndexStats:
+def stats(searcher: Any, *, size_bytes: int, updated: str | None, segments: int,
+          semantic: bool = False) -> IndexStats:
     reader = searcher.reader()
     first = last = None
     if reader.has_column(PUBLISHED):
@@ -75,7 +77,7 @@ def stats(searcher: Any, *, size_bytes: int, updated: str | None, segments: int)
             first, last = min(found), max(found)
     return IndexStats(articles=reader.doc_count(), sources=len(list(reader.lexicon(SOURCE_KEY))),
                       first=first, last=last, size_bytes=size_bytes, updated=updated,
-                      segments=segments)
+                      segments=segments, semantic=semantic)
 
 
 def _date_of(column: Any, docnum: int) -> datetime | None:

@@ -99,6 +99,15 @@ def is_semantic(folder: Path) -> bool:
     return bool(read_meta(folder).get("semantic"))
 
 
+def was_semantic(folder: Path) -> bool:
+    """Whether ``folder`` holds a readable index that gives its articles vectors (before a
+    rebuild, which keeps the setting); False for anything else."""
+    try:
+        return is_index(folder) and is_semantic(folder)
+    except (IndexNotFoundError, IndexVersionError):
+        return False
+
+
 def use_vectors(ix: FileIndex, folder: Path, semantic: bool) -> bool:
     """Whether this run gives articles vectors: an index built with them keeps them. Turning
     them on is possible only while the index is empty (older articles would have none)."""

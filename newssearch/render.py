@@ -151,7 +151,8 @@ def print_stats(stats: Any, index_dir: Any) -> None:
     dates = "no dates" if stats.first is None else f"{stats.first.date().isoformat()} to {stats.last.date().isoformat()}"
     for label, value in [("articles", f"{stats.articles:,}"), ("sources", f"{stats.sources:,}"),
                          ("published", dates), ("size on disk", f"{stats.size_bytes / 1e6:,.1f} MB"),
-                         ("segments", f"{stats.segments}"), ("last update", stats.updated or "unknown")]:
+                         ("segments", f"{stats.segments}"), ("last update", stats.updated or "unknown"),
+                         ("sentence vectors", "yes (--semantic)" if stats.semantic else "no")]:
         table.add_row(label, value)
     stdout_console().print(table)
 

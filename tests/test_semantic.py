@@ -83,6 +83,13 @@ def test_an_index_built_with_vectors_keeps_giving_them(tmp_path: Path) -> None:
     ix.close()
 
 
+def test_a_rebuild_keeps_the_vectors(tmp_path: Path) -> None:
+    ix = liner_index(tmp_path, semantic=True)
+    ix.add([tmp_path / "liner.jsonl"], rebuild=True)
+    assert is_semantic(ix.path) and all(stored_vectors(ix).values())
+    ix.close()
+
+
 def test_a_default_index_has_no_vectors(tmp_path: Path) -> None:
     with liner_index(tmp_path, semantic=False) as ix:
         assert set(stored_vectors(ix).values()) == {None} and not is_semantic(ix.path)
@@ -130,6 +137,11 @@ def test_cli_index_semantic_and_refusal(tmp_path: Path) -> None:
     assert len(refused.stderr.strip().splitlines()) == 1
     built = runner.invoke(cli, ["index", "--semantic", "--index", str(tmp_path / "ix"), str(source)])
     assert built.exit_code == 0, built.output
+    for folder, expected in (("ix", True), ("plain", False)):
+        stats = runner.invoke(cli, ["stats", "--json", "--index", str(tmp_path / folder)])
+        assert stats.exit_code == 0 and json.loads(stats.stdout)["semantic"] is expected
+    shown = runner.invoke(cli, ["stats", "--index", str(tmp_path / "ix")])
+    assert shown.exit_code == 0 and "sentence vectors" in shown.stdout and "yes (--semantic)" in shown.stdout
     found = runner.invoke(cli, ["query", "--index", str(tmp_path / "ix"), "--json", QUESTION])
     assert found.exit_code == 0 and found.stderr == ""
     assert [json.loads(line)["id"] for line in found.stdout.splitlines()] == ["sank", "painted"]
