@@ -69,7 +69,8 @@ SNIPPET_CHARS: Final = 220
 SNIPPET_FIRST_CHARS: Final = 320
 
 # Semantic vectors (``--semantic``) describe an article's title and this many characters of
-# its body: the lead of a news article, and the cost of encoding bounded (~6 ms an article).
+# its body: the lead of a news article, and the cost of encoding bounded (about 12 ms of CPU
+# an article, measured on 100,000 generated articles).
 SEMANTIC_CHARS: Final = 1_000
 
 # Files: which suffixes are read, and the largest file read (bigger ones are skipped).

@@ -5,13 +5,15 @@ starts with one of its prefixes, so ``etats-unis leopard`` highlights ``États-U
 ``Leopard``. Passages are sentences, chosen greedily so that together they show as many
 distinct query terms as possible, best first: ``hit.snippet`` is the passage
 that shows the most of the query, and gets more room (``first_chars``) than the others,
-since it is the one read first and most often holds the answer.
+since it is the one read first and most often holds the answer. Terms can be weighted (the
+search weighs them by IDF: a passage with the rare word of a question beats one with two
+common ones).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from .config import SNIPPET_CHARS, SNIPPET_FIRST_CHARS, SNIPPET_FRAGMENTS
@@ -41,10 +43,16 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…»])\s+(?=[«\"A-ZÀ-ÖØ-Þ0-9])|\n+")
 class TermMatcher:
     """Finds the words of a text whose analysed form matches the query terms or prefixes."""
 
-    def __init__(self, analyse: Analyse, terms: Iterable[str], prefixes: Iterable[str] = ()) -> None:
+    def __init__(self, analyse: Analyse, terms: Iterable[str], prefixes: Iterable[str] = (),
+                 weights: Mapping[str, float] | None = None) -> None:
         self.analyse = analyse
         self.terms = frozenset(terms)
         self.prefixes = tuple(prefixes)
+        self.weights = dict(weights or {})
+
+    def weight(self, terms: Iterable[str]) -> float:
+        """The summed weight of ``terms`` (1 each unless weighted)."""
+        return sum(self.weights.get(term, 1.0) for term in terms)
 
     def _term_of(self, word: str) -> str | None:
         if word in self.terms:
@@ -77,22 +85,22 @@ def best_snippets(text: str, matcher: TermMatcher, *, fragments: int = SNIPPET_F
     if not matches:
         return [_cut(text, *sentences[0], [], first)] if sentences and text.strip() else []
     inside = [[m for m in matches if start <= m.start < end] for start, end in sentences]
-    chosen = _cover(inside, fragments)
+    chosen = _cover(inside, fragments, matcher.weight)
     return [_cut(text, *sentences[index], inside[index], chars if n else first) for n, index in enumerate(chosen)]
 
 
-def _cover(inside: list[list[_Match]], fragments: int) -> list[int]:
-    """Greedy cover: each next sentence adds the most query terms not yet shown, then has
-    the most distinct terms, then the most matches, then comes first."""
+def _cover(inside: list[list[_Match]], fragments: int, weight: Callable[[Iterable[str]], float]) -> list[int]:
+    """Greedy cover: each next sentence adds the most (weight of) query terms not yet shown,
+    then has the most distinct terms, then the most matches, then comes first."""
     chosen: list[int] = []
     shown: set[str] = set()
     for _ in range(fragments):
-        best, best_key = None, (0, 0, 0)
+        best, best_key = None, (0.0, 0.0, 0)
         for index, found in enumerate(inside):
             if index in chosen or not found:
                 continue
             terms = {m.term for m in found}
-            key = (len(terms - shown), len(terms), len(found))
+            key = (weight(terms - shown), weight(terms), len(found))
             if key > best_key:
                 best, best_key = index, key
         if best is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from newssearch.analysis import french_analyzer
 from newssearch.searching import term_matcher
 from newssearch.schema import build_schema
@@ -45,6 +47,19 @@ def test_snippets_cover_the_query_terms_best_first() -> None:
     assert "Leopard" in texts and "Ramstein" in texts  # no sentence has both: two are shown
     assert all(body.find(s.text.strip("…")[:30]) >= 0 for s in snippets)
     assert "Leopard" in snippets[0].text or "Ramstein" in snippets[0].text
+
+
+@pytest.mark.parametrize("weights, first", [
+    (None, "Le président et le gouvernement"),  # two terms beat one
+    ({"president": 1.0, "gouvern": 1.0, "dissolu": 5.0}, "La dissolution"),  # the rare term wins
+    ({"president": 3.0, "gouvern": 3.0, "dissolu": 5.0}, "Le président et le gouvernement"),
+])
+def test_weighted_terms_choose_the_first_snippet(weights: dict[str, float] | None, first: str) -> None:
+    text = "Le président et le gouvernement se sont réunis. La dissolution a été annoncée hier soir."
+    plain = matcher("président", "gouvernement", "dissolution")
+    weighted = term_matcher(SCHEMA, plain.terms, (), weights)
+    assert sorted(plain.terms) == ["dissolu", "gouvern", "president"]
+    assert best_snippets(text, weighted)[0].text.startswith(first)
 
 
 def test_long_sentence_is_cut_around_the_matches() -> None:
