@@ -141,6 +141,9 @@ def search_parsed(searcher: Any, parsed: ParsedQuery, *, limit: int = DEFAULT_LI
 def _page(searcher: Any, parsed: ParsedQuery, found: list[tuple[int, float]], page: int, limit: int,
           fragments: int) -> list[Hit]:
     start = (page - 1) * limit
+    shown = found[start:start + limit]
+    if not shown:  # nothing to show (and an empty index has no IDF)
+        return []
     # Snippets prefer the passages with the query's rare words: terms weighed by IDF, a
     # prefix like its rarest term. PIAF answer-in-snippet@1 0.523 -> 0.526, with --semantic
     # 0.529 -> 0.533 (benchmarks/relevance.py --peers none); one matcher for the page.
@@ -148,7 +151,7 @@ def _page(searcher: Any, parsed: ParsedQuery, found: list[tuple[int, float]], pa
     weights |= {prefix: max(weights.values(), default=1.0) for prefix in parsed.prefixes}
     matcher = term_matcher(searcher.schema, parsed.terms, parsed.prefixes, weights)
     return [_hit(searcher, matcher, rank, docnum, score, fragments)
-            for rank, (docnum, score) in enumerate(found[start:start + limit], start=start + 1)]
+            for rank, (docnum, score) in enumerate(shown, start=start + 1)]
 
 
 class _Newest(scoring.WeightingModel):

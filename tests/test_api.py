@@ -97,3 +97,8 @@ def test_a_two_word_query_requires_both_words_but_a_question_does_not(tmp_index:
     asked = ids("Quel char à Saumur ?")
     assert asked[0] == "a3" and len(asked) > 1  # any word matches; the article with both comes first
     assert ids("Quel char à Saumur ?", ranking=Ranking(questions_any_word=False)) == ["a3"]
+
+
+def test_an_empty_index_finds_nothing_without_error(tmp_path: Path) -> None:
+    with NewsIndex.open(tmp_path / "empty", create=True) as ix:
+        assert ix.search("Leopard") == [] and ix.query("Quand le char est-il arrivé ?").total == 0
