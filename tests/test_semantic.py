@@ -66,6 +66,13 @@ def test_cosines_of_stored_vectors_and_missing_ones() -> None:
     assert same == pytest.approx(1.0, abs=0.002) and missing == 0.0
 
 
+@pytest.mark.parametrize("title, body", [("", ""), ("Мир", "日本語のテキスト 🙂"), ("x", "\x00\x01"), ("T", "mot " * 50_000)])
+def test_odd_texts_still_get_a_vector(title: str, body: str) -> None:
+    docs = [{"v": semantic.PENDING, "t": title, "b": body}]
+    semantic.fill_vectors(docs, "v", "t", "b")
+    assert isinstance(docs[0]["v"], bytes) and len(docs[0]["v"]) == 1024
+
+
 @pytest.mark.parametrize("procs", [1, 2])
 def test_every_article_of_a_semantic_index_has_a_vector(tmp_path: Path, procs: int) -> None:
     source = write_jsonl(tmp_path / "liner.jsonl", LINER)
