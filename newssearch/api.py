@@ -22,6 +22,7 @@ from .config import (DEFAULT_INDEX_DIR, DEFAULT_LIMIT, DEFAULT_RANKING, INDEX_FO
                      MAX_LIMIT, SNIPPET_FRAGMENTS, Ranking)
 from .documents import Article
 from .folders import create_index, is_index, open_index, read_meta, remove_index, was_semantic
+from .semantic import require as require_encoder
 from .indexing import IndexReport, Progress, update_index
 from .queries import ParsedQuery, parse_query
 from .snippets import Span
@@ -67,6 +68,8 @@ class NewsIndex:
         giving its new articles vectors, and keeps the setting when rebuilt)."""
         if rebuild:
             semantic = semantic or was_semantic(self.path)
+            if semantic:
+                require_encoder()  # before anything is deleted
             self.close()
             remove_index(self.path)
         report = update_index(self.path, [Path(p) for p in paths], prune=prune, strict=strict,

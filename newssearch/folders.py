@@ -108,20 +108,24 @@ def was_semantic(folder: Path) -> bool:
         return False
 
 
-def use_vectors(ix: FileIndex, folder: Path, semantic: bool) -> bool:
-    """Whether this run gives articles vectors: an index built with them keeps them. Turning
-    them on is possible only while the index is empty (older articles would have none)."""
-    if semantic and not is_semantic(folder):
+def use_vectors(ix: FileIndex, folder: Path, semantic: bool, *, locked: bool = True) -> bool:
+    """Whether articles written now get vectors: an index built with them keeps them. Turning
+    them on is possible only while the index is empty (older articles would have none). The
+    answer is final only while the writer lock is held (``locked``; only then is the setting
+    written): another run may commit articles, or turn vectors on, until then."""
+    on = is_semantic(folder)
+    if semantic and not on:
         if ix.doc_count() or VECTOR not in ix.schema:
-            raise IndexWriteError(folder, "it was built without --semantic; rebuild it to add vectors: "
-                                          f"newssearch index --rebuild --semantic --index '{folder}' PATH...")
-        meta = read_meta(folder)
-        meta["semantic"] = True
-        write_json(folder / META_FILE, meta)
-    if is_semantic(folder):
+            raise IndexWriteError(folder, "it was built without --semantic (rebuild it to add vectors: "
+                                          f"newssearch index --rebuild --semantic --index '{folder}' PATH)")
+        on = True
+        if locked:
+            meta = read_meta(folder)
+            meta["semantic"] = True
+            write_json(folder / META_FILE, meta)
+    if on:
         require_encoder()
-        return True
-    return False
+    return on
 
 
 def now() -> str:

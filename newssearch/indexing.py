@@ -126,9 +126,10 @@ class _Batch:
     after each commit, with the index generation it describes."""
 
     def __init__(self, ix: FileIndex, folder: Path, manifest: dict[str, FileState], every: int,
-                 wait: float, procs: int, group: bool, vectors: bool = False) -> None:
+                 wait: float, procs: int, group: bool, semantic: bool = False) -> None:
         self.ix, self.folder, self.manifest, self.every, self.wait = ix, folder, manifest, every, wait
-        self.procs, self.vectors = procs, vectors
+        self.procs, self.semantic = procs, semantic
+        self.vectors = False  # decided when the writer holds the lock
         self.grouper = Grouper(folder) if group else None
         self.writer: Any = None
         self.pending = 0
@@ -136,8 +137,15 @@ class _Batch:
 
     def get(self) -> Any:
         if self.writer is None:
-            self.writer = open_writer(self.ix, self.folder, procs=self.procs, wait=self.wait,
-                                      limitmb=WRITER_LIMIT_MB, batchsize=MP_BATCH)
+            writer = open_writer(self.ix, self.folder, procs=self.procs, wait=self.wait,
+                                 limitmb=WRITER_LIMIT_MB, batchsize=MP_BATCH)
+            try:
+                self.vectors = use_vectors(self.ix, self.folder, self.semantic)
+            except BaseException:
+                writer.cancel()
+                release(self.folder)
+                raise
+            self.writer = writer
         return self.writer
 
     def count(self, n: int) -> None:
@@ -207,7 +215,7 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
         require_encoder()  # before a new index is created for it
     ix = open_or_create(folder, semantic)
     try:
-        vectors = use_vectors(ix, folder, semantic)
+        use_vectors(ix, folder, semantic, locked=False)  # refuse early; decided again under the lock
     except BaseException:
         ix.close()
         raise
@@ -227,7 +235,7 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
     # list: this run then deletes before adding, so that nothing is indexed twice.
     resuming = generation != ix.latest_generation()
     batch = _Batch(ix, folder, manifest, commit_every, wait, procs or default_procs(files, manifest), group,
-                   vectors)
+                   semantic)
     try:
         for done, path in enumerate(files, start=1):
             _update_file(batch, path, report, strict, max_bytes, resuming)
@@ -309,7 +317,8 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
         if isinstance(item, Skipped):
             _skip(report, item, strict)
             continue
-        batch.get().add_document(**article_fields(item, batch.group_of(item), batch.vectors))
+        writer = batch.get()  # first: it decides batch.vectors
+        writer.add_document(**article_fields(item, batch.group_of(item), batch.vectors))
         batch.count(1)
         articles += 1
     batch.mid_file = False

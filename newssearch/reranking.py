@@ -62,9 +62,26 @@ def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], terms: frozen
     are rescored, the rest keep their order after them. ``question``: the query as typed,
     whose vector is compared with the articles' where the index has them."""
     candidates = list(candidates)
-    if len(terms) < 2 or not candidates:
+    if not candidates:
         return candidates
     head, tail = candidates[: ranking.rerank], candidates[ranking.rerank:]
+    if len(terms) < 2:  # nothing to coordinate; the meaning may still count
+        if not (ranking.semantic and question and searcher.stored_fields(head[0][0]).get(VECTOR)):
+            return candidates  # an index has vectors for all its articles or for none
+        rescored, vectors = head, [searcher.stored_fields(d).get(VECTOR) for d, _ in head]
+    else:
+        rescored, vectors = _rescore(searcher, head, terms, ranking, exact, ordered)
+    if ranking.semantic and question and any(vectors):
+        rescored, tail = blend(rescored, cosines(question_vector(question), vectors), ranking.semantic, tail)
+    rescored.sort(key=lambda d: -d[1])
+    floor = rescored[-1][1] if rescored else 0.0
+    return rescored + [(d, min(s, floor)) for d, s in tail]
+
+
+def _rescore(searcher: Any, head: list[tuple[int, float]], terms: frozenset[str], ranking: Ranking,
+             exact: frozenset[str], ordered: tuple[str, ...]) -> tuple[list[tuple[int, float]], list[bytes | None]]:
+    """Coordination, proximity, pairs and exact forms for each (docnum, score) of ``head``,
+    with each article's stored vector (None without)."""
     analyzer = searcher.schema[BODY].analyzer
     weights = {t: searcher.idf(BODY, t) if ranking.idf_coordination else 1.0 for t in terms}
     total = sum(weights.values()) or 1.0
@@ -83,11 +100,7 @@ def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], terms: frozen
             found = exact_forms(analyzer, stored.get(TITLE, "") + " " + stored.get(BODY, ""))
             score *= 1 + ranking.exact * len(exact & found) / len(exact)
         rescored.append((docnum, score))
-    if ranking.semantic and question and any(vectors):
-        rescored, tail = blend(rescored, cosines(question_vector(question), vectors), ranking.semantic, tail)
-    rescored.sort(key=lambda d: -d[1])
-    floor = rescored[-1][1] if rescored else 0.0
-    return rescored + [(d, min(s, floor)) for d, s in tail]
+    return rescored, vectors
 
 
 def blend(scored: list[tuple[int, float]], similarities: list[float], weight: float,

@@ -58,7 +58,7 @@ ALLOWED = {
     "browsing": {"errors", "schema"},
     "exporting": {"searching"},
     "api": {"analysis", "browsing", "config", "documents", "errors", "folders", "indexing", "queries", "schema",
-            "searching", "snippets"},
+            "searching", "semantic", "snippets"},
     "render": set(),
     "cli": {"config", "errors", "api", "render", "exporting", "searching"},
 }

