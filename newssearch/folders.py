@@ -113,14 +113,14 @@ def use_vectors(ix: FileIndex, folder: Path, semantic: bool, *, locked: bool = T
     them on is possible only while the index is empty (older articles would have none). The
     answer is final only while the writer lock is held (``locked``; only then is the setting
     written): another run may commit articles, or turn vectors on, until then."""
-    on = is_semantic(folder)
+    meta = read_meta(folder)
+    on = bool(meta.get("semantic"))
     if semantic and not on:
         if ix.doc_count() or VECTOR not in ix.schema:
             raise IndexWriteError(folder, "it was built without --semantic (rebuild it to add vectors: "
                                           f"newssearch index --rebuild --semantic --index '{folder}' PATH)")
         on = True
         if locked:
-            meta = read_meta(folder)
             meta["semantic"] = True
             write_json(folder / META_FILE, meta)
     if on:
