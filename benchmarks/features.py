@@ -154,7 +154,8 @@ def groups_at(threshold: float, records: Sequence[Record], folder: Path) -> dict
     try:
         with NewsIndex.open(folder / "ix", create=True) as ix:
             ix.add([folder / "labelled.jsonl"])
-            return {str(f["id"]): str(f["group"]) for f in ix._get_searcher().all_stored_fields()}
+            with ix._searchers.borrow() as searcher:
+                return {str(f["id"]): str(f["group"]) for f in searcher.all_stored_fields()}
     finally:
         grouping.Grouper.__init__.__defaults__ = saved
 
@@ -355,8 +356,9 @@ def archive_group_line(ix: Any) -> str:
     from newssearch.grouping import THRESHOLD, similarity, sketch
 
     bodies: dict[str, list[str]] = {}
-    for stored in ix._get_searcher().all_stored_fields():
-        bodies.setdefault(str(stored["group"]), []).append(stored.get("body") or stored.get("title", ""))
+    with ix._searchers.borrow() as searcher:
+        for stored in searcher.all_stored_fields():
+            bodies.setdefault(str(stored["group"]), []).append(stored.get("body") or stored.get("title", ""))
     multi = [[sketch(b) for b in group] for group in bodies.values() if len(group) > 1]
     in_pairs = [similarity(a, b) for group in multi for a, b in combinations(group, 2)]
     return (f"  groups: {len(bodies):,} for {len(ix):,} articles; {len(multi)} with 2+ articles (largest "

@@ -10,6 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    ArticleNotFoundError,
     DocumentError,
     IndexLockedError,
     IndexNotFoundError,
@@ -23,36 +24,43 @@ from .errors import (
 if TYPE_CHECKING:
     from .analysis import french_analyzer
     from .api import NewsIndex
-    from .browsing import Facets, IndexStats
+    from .config import Ranking
     from .documents import Article, Skipped
+    from .facets import Facets
+    from .hits import Hit
     from .indexing import IndexReport
-    from .searching import Hit, Results
+    from .searching import Results, SearchRequest
     from .snippets import Snippet
-
-__version__ = "0.1.0"
+    from .stats import IndexStats
 
 _LAZY = {
     "NewsIndex": "api",
     "Article": "documents",
     "Skipped": "documents",
     "IndexReport": "indexing",
-    "Hit": "searching",
+    "Hit": "hits",
     "Results": "searching",
+    "SearchRequest": "searching",
+    "Ranking": "config",
     "Snippet": "snippets",
-    "Facets": "browsing",
-    "IndexStats": "browsing",
+    "Facets": "facets",
+    "IndexStats": "stats",
     "french_analyzer": "analysis",
 }
 
 __all__ = [
-    "NewsIndex", "Article", "Skipped", "IndexReport", "Hit", "Results", "Snippet", "Facets", "IndexStats",
-    "french_analyzer",
+    "NewsIndex", "SearchRequest", "Results", "Hit", "Snippet", "Ranking", "Article", "Skipped", "IndexReport",
+    "Facets", "IndexStats", "french_analyzer",
     "NewsSearchError", "IndexNotFoundError", "IndexVersionError", "IndexLockedError", "IndexWriteError",
-    "DocumentError", "QueryError", "SemanticUnavailableError", "__version__",
+    "DocumentError", "QueryError", "ArticleNotFoundError", "SemanticUnavailableError", "__version__",
 ]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("newssearch")
     if name in _LAZY:
         value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value

@@ -121,30 +121,18 @@ class FrenchTokenizer(Tokenizer):
             yield t
 
 
-class FrenchFilter(Filter):
-    """Elision, case, ligatures, accents, stop words (positions kept), Snowball stemming."""
+class FrenchWords:
+    """The indexed form of a word, cached: elision, case, ligatures, accents, stop words and
+    the Snowball stem, each word of an archive analysed once per process."""
 
     def __init__(self, stoplist: frozenset[str] = _STOP_LIST, cache_size: int = 500_000) -> None:
         self.stoplist = stoplist
         self.cache_size = cache_size
-        self._cache: dict[str, str] = {}
+        self._cache: dict[str, tuple[str, int]] = {}
         self._stemmer: Any = None
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FrenchFilter) and other.stoplist == self.stoplist
-
-    def __hash__(self) -> int:
-        return hash(self.stoplist)
-
-    # The cache and the C stemmer are rebuilt after unpickling, never stored in the schema.
-    def __getstate__(self) -> dict[str, Any]:
-        return {"stoplist": self.stoplist, "cache_size": self.cache_size}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)  # type: ignore[misc]
-
-    def term(self, word: str) -> str:
-        """The indexed form of one word ('' for a stop word or an elision alone)."""
+    def form(self, word: str) -> tuple[str, int]:
+        """(the term, '' for a stop word or an elision alone; the length of the elision)."""
         found = self._cache.get(word)
         if found is None:
             found = self._analyse(word)
@@ -153,80 +141,85 @@ class FrenchFilter(Filter):
             self._cache[word] = found
         return found
 
-    def _analyse(self, word: str) -> str:
-        lowered = _ELISION.sub("", word).lower().translate(_LIGATURES)
+    def term(self, word: str) -> str:
+        return self.form(word)[0]
+
+    def _analyse(self, word: str) -> tuple[str, int]:
+        elided = _ELISION.match(word)
+        cut = elided.end() if elided else 0
+        lowered = word[cut:].lower().translate(_LIGATURES)
         folded = fold(lowered)
         if _stop_key(lowered, folded) in self.stoplist:
-            return ""
+            return "", cut
         if self._stemmer is None:
             self._stemmer = Stemmer.Stemmer("french")
-        return fold(str(self._stemmer.stemWord(_accented_suffix(folded)))) or folded
+        return fold(str(self._stemmer.stemWord(_accented_suffix(folded)))) or folded, cut
+
+
+class FrenchFilter(Filter):
+    """Applies FrenchWords to a token stream; stop words keep their positions (removed, or
+    folded when the caller keeps stop words)."""
+
+    def __init__(self, stoplist: frozenset[str] = _STOP_LIST, cache_size: int = 500_000) -> None:
+        self.stoplist = stoplist
+        self.cache_size = cache_size
+        self.words = FrenchWords(stoplist, cache_size)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FrenchFilter) and other.stoplist == self.stoplist
+
+    def __hash__(self) -> int:
+        return hash(self.stoplist)
+
+    # The word cache and the C stemmer are rebuilt after unpickling, never stored in the schema.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"stoplist": self.stoplist, "cache_size": self.cache_size}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        cache = self._cache
+        form = self.words.form
         for t in tokens:
             word = t.text
-            found = cache.get(word)
-            if found is None:
-                found = self.term(word)
+            found, cut = form(word)
             if not found:
                 if t.removestops:
                     continue
                 found = fold(word)
-            if t.chars and found is not word:
-                elided = _ELISION.match(word)
-                if elided:
-                    t.startchar += elided.end()
+            if t.chars:
+                t.startchar += cut
             t.text = found
             yield t
 
 
-def _french_filter(analyzer: Any) -> FrenchFilter | None:
-    """The FrenchFilter of ``analyzer`` when it is exactly the French chain, else None."""
-    items = getattr(analyzer, "items", None)
-    if not items or len(items) != 2 or type(items[0]) is not FrenchTokenizer \
-            or type(items[1]) is not FrenchFilter:
-        return None
-    return items[1]
+class FrenchAnalyzer(CompositeAnalyzer):
+    """``FrenchTokenizer() | FrenchFilter()``, with two fast paths that give what the chain
+    gives without a Token object per word: ``terms`` (indexing) and ``spans`` (snippets)."""
+
+    def __init__(self) -> None:
+        super().__init__(FrenchTokenizer(), FrenchFilter())
+
+    def terms(self, text: str) -> list[str]:
+        """The term at each position of ``text`` ('' where a stop word was)."""
+        form = self.items[1].words.form
+        return [form(word)[0] for word in _WORD.findall(text)]
+
+    def spans(self, text: str) -> list[tuple[str, int, int]]:
+        """(term, start, end) of each word of ``text`` that is not a stop word, the elision
+        left out of the span: what ``self(text, chars=True)`` gives."""
+        form = self.items[1].words.form
+        spans = []
+        for match in _WORD.finditer(text):
+            found, cut = form(match.group())
+            if found:
+                spans.append((found, match.start() + cut, match.end()))
+        return spans
 
 
-def index_terms(analyzer: Any, text: str) -> list[str] | None:
-    """The term at each position of ``text`` ('' where a stop word was), computed without
-    Token objects: the indexing fast path. None when ``analyzer`` is not the French chain."""
-    french = _french_filter(analyzer)
-    if french is None:
-        return None
-    get, term = french._cache.get, french.term
-    return [found if (found := get(word)) is not None else term(word) for word in _WORD.findall(text)]
-
-
-def term_spans(analyzer: Any, text: str) -> list[tuple[str, int, int]] | None:
-    """(term, start, end) of each word of ``text`` that is not a stop word, the elision left
-    out of the span: what ``analyzer(text, chars=True)`` gives, without Token objects (the
-    snippet fast path). None when ``analyzer`` is not the French chain."""
-    french = _french_filter(analyzer)
-    if french is None:
-        return None
-    get, term = french._cache.get, french.term
-    spans = []
-    for match in _WORD.finditer(text):
-        word = match.group()
-        found = get(word)
-        if found is None:
-            found = term(word)
-        if found:
-            start = match.start()
-            if "'" in word or "’" in word:
-                elided = _ELISION.match(word)
-                if elided:
-                    start += elided.end()
-            spans.append((found, start, match.end()))
-    return spans
-
-
-def french_analyzer() -> CompositeAnalyzer:
+def french_analyzer() -> FrenchAnalyzer:
     """The one analysis chain used for indexing and for queries."""
-    return FrenchTokenizer() | FrenchFilter()
+    return FrenchAnalyzer()
 
 
 def analyse(text: str) -> list[str]:
@@ -234,10 +227,10 @@ def analyse(text: str) -> list[str]:
     return [t.text for t in _shared_analyzer()(text)]
 
 
-_ANALYZER: list[CompositeAnalyzer] = []
+_ANALYZER: list[FrenchAnalyzer] = []
 
 
-def _shared_analyzer() -> CompositeAnalyzer:
+def _shared_analyzer() -> FrenchAnalyzer:
     if not _ANALYZER:
         _ANALYZER.append(french_analyzer())
     return _ANALYZER[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -16,7 +17,8 @@ from typing import Any, TypeVar
 import click
 
 from .config import DEFAULT_INDEX_DIR, DEFAULT_LIMIT, MAX_FILE_BYTES
-from .errors import IndexNotFoundError, NewsSearchError, QueryError
+from .errors import (IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexVersionError, NewsSearchError, QueryError,
+                     VectorsNeedRebuildError)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,14 +42,31 @@ class NewsSearchGroup(click.Group):
         except QueryError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            raise click.UsageError(str(exc), ctx) from None
+            raise click.UsageError(cli_message(exc), ctx) from None
         except NewsSearchError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(cli_message(exc)) from None
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
+
+
+def cli_message(exc: NewsSearchError) -> str:
+    """A library error as the command line says it: with the command or flag that helps."""
+    message = str(exc)
+    if isinstance(exc, QueryError):  # the parameters it names are options here
+        for name in exc.parameters:
+            message = re.sub(rf"\b{name}\b", f"--{name.replace('_', '-')}", message, count=1)
+        return message
+    if isinstance(exc, IndexLockedError):
+        return message.removesuffix(".") + " (--wait SECONDS)."
+    if isinstance(exc, (IndexVersionError, IndexDamagedError)):
+        return f"{message} Rebuild it: newssearch index --rebuild --index '{exc.path}' PATH..."
+    if isinstance(exc, VectorsNeedRebuildError):
+        return (f"The index in '{exc.path}' was built without sentence vectors; to add them, rebuild it: "
+                f"newssearch index --rebuild --semantic --index '{exc.path}' PATH...")
+    return message
 
 
 def index_option(func: F) -> F:
@@ -134,14 +153,13 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
             _export(ix, text, export_format, output, sort=sort, mode=mode or "auto", **filters)
             return
         results = ix.query(text, limit=limit, page=page, sort=sort, mode=mode or "auto",
-                           all_versions=all_versions, **filters)
+                           all_versions=all_versions, facets=facets, **filters)
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}?", err=True)
         if not results.hits:
             more = f" on page {page}" if page > 1 and results.total else ""
             click.echo(f"No results for {text!r}{more}.", err=True)
             return
-        counts = ix.facets(text, mode=mode or "auto", **filters) if facets else None
     if results.partial:
         click.echo("No article contains all the words; showing articles with some of them.", err=True)
     if as_json:
@@ -151,8 +169,8 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
     from . import render
 
     render.print_results(results, page=page, limit=limit)
-    if counts is not None:
-        render.print_facets(counts)
+    if results.facets is not None:
+        render.print_facets(results.facets)
 
 
 def open_index_for_cli(index_dir: Path) -> Any:

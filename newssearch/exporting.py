@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from .searching import Hit
+from .hits import Hit
 
 COLUMNS = ("rank", "id", "published", "source", "url", "title", "score", "snippet")
 

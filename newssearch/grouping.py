@@ -27,7 +27,6 @@ from pathlib import Path
 
 from .documents import Article
 
-GROUPS_FILE = "groups.sqlite"
 SKETCH_SIZE = 32  # K smallest shingle hashes kept per article
 LOOKUP_KEYS = 4  # of which the smallest are looked up to find candidates
 SHINGLE = 4  # words per shingle
@@ -66,16 +65,16 @@ def similarity(a: Iterable[int], b: Iterable[int]) -> float:
 
 
 class Grouper:
-    """Assigns group keys during an indexing run; its table lives in the index folder and
-    is committed together with the Whoosh index.
+    """Assigns group keys during an indexing run; its table (``path``, in the index folder) is
+    committed together with the Whoosh index.
 
     Articles and files are recorded by a 64-bit hash of their id and path, not the text
     (a path of 60 characters was stored twice, in the table and in its unique index), and
     the lookup keys in a table that is its own index: 47 -> 24 MB at 100,000 articles."""
 
-    def __init__(self, folder: Path, threshold: float = THRESHOLD) -> None:
+    def __init__(self, path: Path, threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
-        self.db = sqlite3.connect(folder / GROUPS_FILE)
+        self.db = sqlite3.connect(path)
         self.db.executescript("""
             CREATE TABLE IF NOT EXISTS sketches(doc INTEGER PRIMARY KEY, article INTEGER UNIQUE, file INTEGER,
                                                 grp INTEGER, sketch BLOB);

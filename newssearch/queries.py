@@ -23,56 +23,23 @@ from whoosh.qparser import (
     FieldAliasPlugin,
     GtLtPlugin,
     MultifieldPlugin,
-    OrGroup,
     PhrasePlugin,
     QueryParser,
     SingleQuotePlugin,
     WildcardPlugin,
 )
-from whoosh.query.spans import SpanNear
 from whoosh.fields import Schema
 
 from .analysis import analyse, exact_form, fold
 from .config import DEFAULT_RANKING, MAX_QUERY_CHARS, Ranking
 from .errors import QueryError
+from .engine import GappedPhrase
 from .schema import BODY, PUBLISHED, QUERY_FIELDS, TITLE
 
 _FIELD_SYNTAX = re.compile(r"(?<![\w\"])([^\W\d_][\w]*):(?=\S)")
 _COLON_AS_PUNCTUATION = re.compile(r"(\w):(?=\s|$)")
 _MINUS_AS_NOT = re.compile(r"(^|[\s(])-(?=[\w\"(])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-class GappedPhrase(wq.Phrase):
-    """A phrase whose words sit at given relative positions (stop words leave gaps)."""
-
-    def __init__(self, fieldname: str, words: list[str], positions: list[int] | None = None,
-                 slop: int = 1, boost: float = 1.0, char_ranges: Any = None) -> None:
-        super().__init__(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
-        self.positions = positions or list(range(len(words)))
-
-    def _gaps(self) -> list[int]:
-        return [b - a for a, b in zip(self.positions, self.positions[1:])]
-
-    def normalize(self) -> wq.Query:
-        if len(self.words) == 1:
-            return wq.Term(self.fieldname, self.words[0], boost=self.boost)
-        return self
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        gaps = self._gaps()
-        if self.slop != 1 or all(g == 1 for g in gaps):
-            return super().matcher(searcher, context)
-        reader = searcher.reader()
-        field = searcher.schema[self.fieldname]
-        if any((self.fieldname, field.to_bytes(w)) not in reader for w in self.words):
-            from whoosh.matching import NullMatcher
-
-            return NullMatcher()
-        span: Any = wq.Term(self.fieldname, self.words[0])
-        for word, gap in zip(self.words[1:], gaps):
-            span = SpanNear(span, wq.Term(self.fieldname, word), slop=gap, ordered=True, mindist=gap)
-        return span.matcher(searcher, context)
 
 
 def _analysed(parser: Any, fieldname: str, text: str) -> tuple[list[str], list[int]]:
@@ -129,9 +96,26 @@ class FrenchQueryParser(QueryParser):
         return GappedPhrase(fieldname, words, positions, boost=boost)
 
 
+class WordsAnd(wq.And):
+    """Words written side by side: all required, or any of them (``loosened``)."""
+
+
+class _WordsGroup(AndGroup):
+    qclass = WordsAnd
+
+
+def loosened(q: wq.Query) -> wq.Query:
+    """``q`` with words written side by side made optional (any of them may match); explicit
+    AND, phrases and the rest stay as written."""
+    if isinstance(q, WordsAnd):
+        return wq.Or([loosened(child) for child in q.children()], boost=q.boost)
+    return q if q.is_leaf() else q.apply(loosened)
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
-    """The Whoosh query, and the terms and prefixes to highlight."""
+    """The Whoosh query (all words required), the same with any word (``any_query``), and the
+    terms and prefixes to highlight."""
 
     query: wq.Query
     terms: frozenset[str]
@@ -139,11 +123,17 @@ class ParsedQuery:
     words: int
     exact: frozenset[str] = frozenset()  # the query's words as written (folded, not stemmed)
     ordered: tuple[str, ...] = ()  # the query's terms in the order written
+    question: bool = False  # the text reads as a French question
+    any_query: wq.Query | None = None
+
+    @property
+    def loose(self) -> wq.Query:
+        """The query with any word allowed to match."""
+        return self.any_query if self.any_query is not None else self.query
 
 
-def make_parser(schema: Schema, *, conjunctive: bool = True, title_boost: float = 2.0) -> FrenchQueryParser:
-    group = AndGroup if conjunctive else OrGroup
-    parser = FrenchQueryParser(None, schema, group=group)
+def make_parser(schema: Schema, *, title_boost: float = 2.0) -> FrenchQueryParser:
+    parser = FrenchQueryParser(None, schema, group=_WordsGroup)
     parser.add_plugin(MultifieldPlugin([TITLE, BODY], fieldboosts={TITLE: title_boost, BODY: 1.0}))
     parser.remove_plugin_class(SingleQuotePlugin)
     parser.remove_plugin_class(WildcardPlugin)
@@ -227,31 +217,31 @@ def drop_question_words(text: str, dropped: frozenset[str] = QUESTION_WORDS) -> 
     return kept if '"' in kept or any(analyse(w) for w in _PLAIN_WORD.findall(kept)) else text
 
 
-def parse_query(schema: Schema, text: str, *, conjunctive: bool = True,
-                ranking: Ranking = DEFAULT_RANKING) -> ParsedQuery:
-    """Parse ``text``; raise QueryError when it is malformed or has no searchable word. With
-    ``ranking.lenient_questions``, a question whose syntax is malformed (a stray quote,
+def parse_query(schema: Schema, text: str, *, ranking: Ranking = DEFAULT_RANKING) -> ParsedQuery:
+    """Parse ``text`` once; raise QueryError when it is malformed or has no searchable word.
+    With ``ranking.lenient_questions``, a question whose syntax is malformed (a stray quote,
     parenthesis or colon) is searched for its plain words instead."""
+    question = is_question(text)
     try:
-        return _parse(schema, text, conjunctive, ranking)
+        return _parse(schema, text, ranking, question)
     except QueryError as error:
-        words = plain_words(text) if ranking.lenient_questions and is_question(text) else ""
+        words = plain_words(text) if ranking.lenient_questions and question else ""
         if not words or words == text:
             raise
         try:
-            return _parse(schema, words, conjunctive, ranking)
+            return _parse(schema, words, ranking, question)
         except QueryError:
             raise error from None
 
 
-def _parse(schema: Schema, text: str, conjunctive: bool, ranking: Ranking) -> ParsedQuery:
+def _parse(schema: Schema, text: str, ranking: Ranking, question: bool) -> ParsedQuery:
     cleaned = clean_query(text)
     if ranking.question_words:
         dropped = QUESTION_WORDS
         if ranking.answer_type_words and is_question(text):
             dropped = QUESTION_WORDS | ANSWER_TYPE_WORDS
         cleaned = drop_question_words(cleaned, dropped)
-    parser = make_parser(schema, conjunctive=conjunctive, title_boost=ranking.title_boost)
+    parser = make_parser(schema, title_boost=ranking.title_boost)
     try:
         q = parser.parse(cleaned)
     except Exception as exc:  # Whoosh raises many types on odd syntax
@@ -266,7 +256,8 @@ def _parse(schema: Schema, text: str, conjunctive: bool, ranking: Ranking) -> Pa
     terms, prefixes = _positive_terms(q)
     tokens = [t.copy() for t in schema[BODY].analyzer(cleaned, keeporiginal=True, mode="query") if t.text in terms]
     return ParsedQuery(q, frozenset(terms), tuple(sorted(prefixes)), len(terms) + len(prefixes),
-                       frozenset(exact_form(t.original) for t in tokens), tuple(t.text for t in tokens))
+                       frozenset(exact_form(t.original) for t in tokens), tuple(t.text for t in tokens),
+                       question, loosened(q))
 
 
 def _positive_terms(q: wq.Query) -> tuple[set[str], set[str]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from .analysis import exact_form
 from .config import Ranking
+from .queries import ParsedQuery
 from .schema import BODY, TITLE, VECTOR
 from .semantic import cosines, question_vector
 
@@ -55,12 +56,12 @@ def pair_share(found: list[tuple[int, str]], ordered: tuple[str, ...], gap: int 
     return hits / len(pairs)
 
 
-def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], terms: frozenset[str],
-           ranking: Ranking, exact: frozenset[str] = frozenset(),
-           ordered: tuple[str, ...] = (), question: str = "") -> list[tuple[int, float]]:
+def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], parsed: ParsedQuery,
+           ranking: Ranking, question: str = "") -> list[tuple[int, float]]:
     """Rescore ``candidates`` (docnum, score), best first; only the first ``ranking.rerank``
     are rescored, the rest keep their order after them. ``question``: the query as typed,
     whose vector is compared with the articles' where the index has them."""
+    terms = parsed.terms
     candidates = list(candidates)
     if not candidates:
         return candidates
@@ -70,7 +71,7 @@ def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], terms: frozen
             return candidates  # an index has vectors for all its articles or for none
         rescored, vectors = head, [searcher.stored_fields(d).get(VECTOR) for d, _ in head]
     else:
-        rescored, vectors = _rescore(searcher, head, terms, ranking, exact, ordered)
+        rescored, vectors = _rescore(searcher, head, terms, ranking, parsed.exact, parsed.ordered)
     if ranking.semantic and question and any(vectors):
         rescored, tail = blend(rescored, cosines(question_vector(question), vectors), ranking.semantic, tail)
     rescored.sort(key=lambda d: -d[1])

@@ -1,16 +1,16 @@
-"""The Whoosh schema: the only place fields are declared, and their names as constants."""
+"""The Whoosh schema, the only place fields are declared, and the one mapping between an
+Article and the fields of its Whoosh document (both ways)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any, Final
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
-from whoosh.formats import Positions
 
-from .analysis import fold, french_analyzer, index_terms
-from .blocks import count_positions, decode_positions, encode_positions
+from .analysis import fold, french_analyzer
+from .documents import Article
+from .engine import FrenchPositions
 
 ID_FIELD: Final = "id"
 PATH: Final = "path"  # indexed when a file holds several articles (JSON), to find them
@@ -18,53 +18,18 @@ FILE: Final = "file"  # stored: the file, when it is not already the id
 TITLE: Final = "title"
 BODY: Final = "body"
 SOURCE: Final = "source"
-SOURCE_KEY: Final = "source_key"
+SOURCE_KEY: Final = "source_key"  # the source's exact-match form (source_key()), a column for facets
 URL: Final = "url"
 AUTHOR: Final = "author"
 PUBLISHED: Final = "published"
 MODIFIED: Final = "modified"
 HASH: Final = "hash"
-MONTH: Final = "month"  # "2023-01", for the timeline facet
-GROUP: Final = "group"  # wire-story group key (grouping.py)
+MONTH: Final = "month"  # "2023-01", a column for the timeline facet
+GROUP: Final = "group"  # wire-story group key (grouping.py), a column for collapsing
 VECTOR: Final = "vector"  # stored: the article's sentence vector, in --semantic indexes (semantic.py)
 
-TEXT_FIELDS: Final = (TITLE, BODY)
 # Fields a user may name in a query (title:..., source:...), and the field each searches.
 QUERY_FIELDS: Final = {TITLE: TITLE, BODY: BODY, SOURCE: SOURCE, "id": ID_FIELD}
-
-
-class FrenchPositions(Positions):
-    """Whoosh's Positions format with a fast path for the French chain: the terms of a
-    document are computed in one list comprehension over cached words, instead of one
-    Token object per word through a generator pipeline. Same postings, same positions,
-    encoded compactly (blocks.py)."""
-
-    joins_values = True  # a block's values are one byte string (blocks.install)
-
-    def encode(self, poslist: list[int]) -> bytes:
-        return encode_positions(poslist)
-
-    def decode_positions(self, valuestring: bytes) -> list[int]:
-        return decode_positions(valuestring)
-
-    def decode_frequency(self, valuestring: bytes) -> int:
-        return count_positions(valuestring)
-
-    def decode_weight(self, valuestring: bytes) -> float:
-        return float(count_positions(valuestring) * self.field_boost)
-
-    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
-        terms = index_terms(analyzer, value) if isinstance(value, str) else None
-        if terms is None:
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        positions: defaultdict[str, list[int]] = defaultdict(list)
-        for pos, term in enumerate(terms):
-            if term:
-                positions[term].append(pos)
-        boost = self.field_boost
-        for term, poslist in positions.items():
-            yield term, len(poslist), len(poslist) * boost, self.encode(poslist)
 
 
 def _text(**kwargs: Any) -> TEXT:
@@ -92,13 +57,13 @@ def build_schema() -> Schema:
             TITLE: _text(analyzer=analyzer, stored=True, multitoken_query="phrase"),
             BODY: _text(analyzer=analyzer, stored=True, multitoken_query="phrase"),
             SOURCE: _text(analyzer=analyzer, stored=True, multitoken_query="phrase"),
-            SOURCE_KEY: ID(),
+            SOURCE_KEY: ID(sortable=True),
             URL: STORED(),
             AUTHOR: STORED(),
             PUBLISHED: _date(stored=True, sortable=True),
             MODIFIED: STORED(),
             HASH: STORED(),
-            MONTH: ID(),
+            MONTH: ID(sortable=True),
             GROUP: ID(stored=True, sortable=True),  # one term, not a numeric trie
             VECTOR: STORED(),
         }
@@ -108,3 +73,40 @@ def build_schema() -> Schema:
 def source_key(source: str) -> str:
     """The exact-match form of a source name: case, accents and spacing folded."""
     return " ".join(fold(word) for word in source.split())
+
+
+def document(article: Article, group: int | None = None) -> dict[str, Any]:
+    """The Whoosh document of one article (dates as naive UTC, as Whoosh wants them)."""
+    doc: dict[str, Any] = {ID_FIELD: article.id, TITLE: article.title, BODY: article.body,
+                           HASH: article.content_hash}
+    if group is not None:
+        doc[GROUP] = f"{group:016x}"
+    if article.path != article.id:  # a text file's id is its path: no need to index it twice
+        doc[FILE] = doc[PATH] = article.path
+    if article.source:
+        doc[SOURCE] = article.source
+        doc[SOURCE_KEY] = source_key(article.source)
+    if article.url:
+        doc[URL] = article.url
+    if article.author:
+        doc[AUTHOR] = article.author
+    if article.published:
+        doc[PUBLISHED] = article.published.astimezone(timezone.utc).replace(tzinfo=None)
+        doc[MONTH] = f"{doc[PUBLISHED]:%Y-%m}"
+    if article.modified:
+        doc[MODIFIED] = article.modified.isoformat()
+    return doc
+
+
+def stored_article(stored: dict[str, Any]) -> Article:
+    """The Article whose document has these stored fields."""
+    published, modified = stored.get(PUBLISHED), stored.get(MODIFIED)
+    return Article(id=stored[ID_FIELD], title=stored.get(TITLE, ""), body=stored.get(BODY, ""),
+                   path=stored.get(FILE, stored[ID_FIELD]), published=utc(published),
+                   modified=datetime.fromisoformat(modified) if modified else None,
+                   source=stored.get(SOURCE), url=stored.get(URL), author=stored.get(AUTHOR))
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A stored (naive UTC) date as an aware one."""
+    return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) else None

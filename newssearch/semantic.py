@@ -26,7 +26,6 @@ from typing import Any
 from .config import SEMANTIC_CHARS
 from .errors import SemanticUnavailableError
 
-PENDING: Any = True  # the value of a document's vector field until the writer computes it
 _DTYPE = "<f2"  # float16, little-endian: 1 KB a vector; cosines change by < 0.001
 
 
@@ -56,14 +55,13 @@ def article_text(title: str, body: str) -> str:
     return ". ".join(part for part in (title, lead) if part)
 
 
-def fill_vectors(docs: list[dict[str, Any]], field: str, title: str, body: str) -> None:
-    """Replace the PENDING ``field`` of each document by the vector of its text, encoding
-    them in one batch (a batch is about 1.4 times faster than one text at a time)."""
-    todo = [doc for doc in docs if doc.get(field) is PENDING]
-    if not todo:
+def fill_vectors(docs: list[dict[str, Any]], *, field: str, title: str, body: str) -> None:
+    """Set ``field`` of each document to the vector of its ``title`` and ``body`` fields,
+    encoding them in one batch (about 1.4 times faster than one text at a time)."""
+    if not docs:
         return
-    vectors = _encoder().encode([article_text(doc.get(title, ""), doc.get(body, "")) for doc in todo])
-    for doc, vector in zip(todo, vectors.astype(_DTYPE)):
+    vectors = _encoder().encode([article_text(doc.get(title, ""), doc.get(body, "")) for doc in docs])
+    for doc, vector in zip(docs, vectors.astype(_DTYPE)):
         doc[field] = vector.tobytes()
 
 

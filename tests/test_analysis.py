@@ -114,7 +114,7 @@ def test_analyzer_pickles_without_its_cache() -> None:
 def test_index_fast_path_gives_the_same_postings(text: str) -> None:
     from whoosh.formats import Positions
 
-    from newssearch.schema import FrenchPositions
+    from newssearch.engine import FrenchPositions
 
     analyzer = french_analyzer()
     fast = sorted(FrenchPositions().word_values(text, analyzer, mode="index"))
@@ -126,9 +126,6 @@ def test_index_fast_path_gives_the_same_postings(text: str) -> None:
     "envoi de chars à l’Ukraine", "Les États-Unis, aujourd'hui !", "", "le la", "L'ŒUVRE d’art qu’il aime",
     "jusqu'à l'an 2023 : 12,5 % des élèves", "l’ seul, d'", "rock'n'roll et l'euro"])
 def test_snippet_fast_path_gives_the_tokens_spans(text: str) -> None:
-    from newssearch.analysis import term_spans
-
     analyzer = french_analyzer()
     slow = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True)]
-    assert term_spans(analyzer, text) == slow
-    assert term_spans(object(), text) is None
+    assert analyzer.spans(text) == slow

@@ -102,3 +102,94 @@ def test_a_two_word_query_requires_both_words_but_a_question_does_not(tmp_index:
 def test_an_empty_index_finds_nothing_without_error(tmp_path: Path) -> None:
     with NewsIndex.open(tmp_path / "empty", create=True) as ix:
         assert ix.search("Leopard") == [] and ix.query("Quand le char est-il arrivé ?").total == 0
+
+
+SEARCHES = [
+    {"request": "char"},
+    {"request": "char", "ranking": Ranking(k1=2.0, b=0.9, title_boost=3.0)},
+    {"request": "chars Leopard Ukraine Abrams Washington", "ranking": Ranking(coordination=0, proximity=0)},
+    {"request": "char OR alliance OR sécurité", "sort": "date"},
+    {"request": "char OR alliance", "source": "Le Courrier du Nord", "facets": True},
+    {"request": "Quel pays livre des chars à l'Ukraine ?"},
+    {"request": "Leopord"},
+    {"request": '"chars Leopard"', "all_versions": True},
+]
+
+
+def test_threads_sharing_one_index_get_the_results_of_one_thread(tmp_index: NewsIndex) -> None:
+    """Eight threads search one NewsIndex at once, each with its own ranking settings: every
+    result is the one the same search gives alone (the scoring model is per search)."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = [tmp_index.query(**kwargs) for kwargs in SEARCHES]  # type: ignore[arg-type]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns often, as on a loaded server
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            together = list(pool.map(lambda i: tmp_index.query(**SEARCHES[i % len(SEARCHES)]),  # type: ignore[arg-type]
+                                     range(400)))
+    finally:
+        sys.setswitchinterval(interval)
+    assert all(result == alone[i % len(SEARCHES)] for i, result in enumerate(together))
+    assert len({result.hits[0].score for result in alone[:2]}) == 2  # the settings do change the scores
+
+
+def test_a_search_leaves_the_shared_searcher_as_it_was(tmp_index: NewsIndex) -> None:
+    with tmp_index._searchers.borrow() as searcher:
+        before = searcher.weighting
+    tmp_index.query("char", ranking=Ranking(k1=2.0))
+    tmp_index.query("char", sort="date")
+    with tmp_index._searchers.borrow() as searcher:
+        assert searcher.weighting is before
+
+
+def count_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the passes over a query's matches (engine.collect calls)."""
+    from newssearch import engine, searching
+
+    calls: list[int] = []
+    collect = engine.collect
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return collect(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(searching.engine, "collect", counted)
+    return calls
+
+
+def test_export_streams_every_hit_from_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .conftest import write_jsonl
+
+    write_jsonl(tmp_path / "a.jsonl", [{"id": f"d{i:03d}", "title": f"Dépêche {i}",
+                                        "body": f"Le marché du blé, jour {i}. " + "blé " * (i % 7)}
+                                       for i in range(120)])
+    with NewsIndex.open(tmp_path / "ix", create=True) as ix:
+        ix.add([tmp_path / "a.jsonl"], group=False)
+        paged = [hit for page in range(1, 13) for hit in ix.search("blé", limit=10, page=page)]
+        passes = count_passes(monkeypatch)
+        exported = ix.export("blé")
+        first = next(exported)
+        assert len(passes) == 1
+        everything = [first, *exported]
+    assert len(passes) == 1 and len(everything) == 120
+    assert [(h.id, h.rank, h.score) for h in everything] == [(h.id, h.rank, h.score) for h in paged]
+    assert all(len(h.snippets) == 1 for h in everything)
+
+
+def test_facets_come_from_the_same_pass_as_the_hits(tmp_index: NewsIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    passes = count_passes(monkeypatch)
+    results = tmp_index.query("char OR alliance OR sécurité", facets=True)
+    assert len(passes) == 1 and results.facets is not None
+    assert results.facets.total == results.total == 5
+    assert results.facets == tmp_index.facets("char OR alliance OR sécurité")
+
+
+def test_a_search_request_is_one_object(tmp_index: NewsIndex) -> None:
+    from newssearch import SearchRequest
+
+    request = SearchRequest("char OR alliance", limit=2, sort="date")
+    assert tmp_index.query(request) == tmp_index.query("char OR alliance", limit=2, sort="date")
+    assert tmp_index.query(request, page=2).hits == tmp_index.search("char OR alliance", limit=2, sort="date", page=2)
+    assert not any(hasattr(tmp_index.query(request), name) for name in ("parsed", "filter"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newssearch import NewsIndex, QueryError
+from newssearch import ArticleNotFoundError, NewsIndex
 from newssearch.cli import cli
 from newssearch.config import INDEX_FORMAT_VERSION
 
@@ -38,8 +38,9 @@ def test_show_article_with_highlights(tmp_index: NewsIndex) -> None:
     title_spans, body_spans = tmp_index.highlight(article, "char etats-unis")
     assert [article.title[s:e] for s, e in title_spans] == ["chars"]
     assert [article.body[s:e] for s, e in body_spans] == ["chars", "États", "Unis", "chars"]
-    with pytest.raises(QueryError, match="No article with id 'nope'"):
+    with pytest.raises(ArticleNotFoundError, match="No article with id 'nope'") as caught:
         tmp_index.article("nope")
+    assert isinstance(caught.value, KeyError) and caught.value.id == "nope"
 
 
 def test_similar_excludes_the_article_itself(tmp_index: NewsIndex) -> None:
@@ -57,7 +58,7 @@ def test_did_you_mean(tmp_index: NewsIndex, query: str, suggestion: str | None) 
 
 
 def test_export_writes_every_hit(tmp_index: NewsIndex) -> None:
-    hits = list(tmp_index.export("char OR alliance OR sécurité", batch=2))
+    hits = list(tmp_index.export("char OR alliance OR sécurité"))
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
     from newssearch.exporting import write_csv, write_jsonl
 
@@ -105,7 +106,7 @@ def test_cli_show_and_similar(index_dir: Path) -> None:
     assert shown.exit_code == 0 and shown.stdout.startswith("Un char allemand exposé au musée\n2021-05-02 · ")
     assert "Le musée de Saumur" in shown.stdout
     missing = CliRunner().invoke(cli, ["show", "zz", "--index", str(index_dir)])
-    assert (missing.exit_code, missing.stderr.splitlines()[-1]) == (2, "Error: No article with id 'zz' in the index.")
+    assert (missing.exit_code, missing.stderr) == (1, "Error: No article with id 'zz' in the index.\n")
     similar = run("similar", "a1", "--json", "--index", str(index_dir))
     assert similar.exit_code == 0 and "a1" not in [json.loads(x)["id"] for x in similar.stdout.splitlines()]
 
@@ -135,7 +136,7 @@ def test_cli_export(index_dir: Path, tmp_path: Path, fmt: str) -> None:
 @pytest.mark.parametrize("a, b, distance", [("leopard", "leopard", 0), ("leopord", "leopard", 1),
                                              ("juoeur", "joueur", 1), ("juoeur", "jours", 3), ("", "ab", 2)])
 def test_edit_distance_counts_a_swap_as_one(a: str, b: str, distance: int) -> None:
-    from newssearch.browsing import edit_distance
+    from newssearch.spelling import edit_distance
 
     assert edit_distance(a, b) == distance
 

@@ -93,19 +93,16 @@ def test_versions_collapse_when_sorted_by_date(grouped: NewsIndex, since: str | 
 
 @pytest.mark.parametrize("text", COLLAPSE_QUERIES)
 def test_collapse_keeps_the_hits_whooshs_collapse_keeps(grouped: NewsIndex, text: str) -> None:
-    from whoosh.collectors import TopCollector
-
-    from newssearch.collapsing import CollapseVersions
+    from newssearch.engine import collect
     from newssearch.queries import parse_query
     from newssearch.schema import GROUP
+    from newssearch.searching import weighting
 
-    grouped.query(text)  # opens the searcher
-    searcher = grouped._searcher
-    q = parse_query(searcher.schema, text).query
-    whoosh = searcher.search(q, limit=10, collapse=GROUP, optimize=False)
-    ours = CollapseVersions(TopCollector(limit=10, usequality=False), GROUP)
-    searcher.search_with_collector(q, ours)
-    assert [(h.docnum, h.score) for h in ours.results()] == [(h.docnum, h.score) for h in whoosh]
+    with grouped._searchers.borrow() as searcher:
+        q = parse_query(searcher.schema, text).query
+        whoosh = searcher.search(q, limit=10, collapse=GROUP, optimize=False)
+        ours = collect(searcher, q, weighting=searcher.weighting, collapse=GROUP).ranked(10)
+    assert ours == [(h.docnum, h.score) for h in whoosh]
 
 
 def test_groups_survive_incremental_runs(tmp_path: Path) -> None:
@@ -135,7 +132,7 @@ def test_forgetting_a_file_drops_its_sketches(tmp_path: Path, article_id: str, p
     from newssearch.documents import Article
     from newssearch.grouping import Grouper
 
-    grouper = Grouper(tmp_path)
+    grouper = Grouper(tmp_path / "groups.sqlite")
     grouper.assign(Article(id=article_id, title="Dépêche", body=DISPATCH, path=path))
     grouper.assign(Article(id="other", title="Autre", body=VERSIONS[3]["body"], path="/archive/other.txt"))
     grouper.forget(path)
@@ -148,7 +145,7 @@ def test_an_article_indexed_again_keeps_one_sketch(tmp_path: Path) -> None:
     from newssearch.documents import Article
     from newssearch.grouping import Grouper
 
-    grouper = Grouper(tmp_path)
+    grouper = Grouper(tmp_path / "groups.sqlite")
     first = grouper.assign(Article(id="afp", title="Dépêche", body=DISPATCH, path="/wire.jsonl"))
     assert grouper.assign(Article(id="afp", title="Dépêche", body=edited(DISPATCH), path="/wire.jsonl")) == first
     assert grouper.db.execute("SELECT COUNT(*), COUNT(file) FROM sketches").fetchone() == (1, 1)
@@ -169,15 +166,15 @@ def test_sketch_hashes_each_shingle_as_its_words_joined_by_a_space(text: str) ->
 
 
 def test_collapse_keys_are_read_once_per_segment_reader(grouped: NewsIndex) -> None:
-    from newssearch.collapsing import segment_keys
-    from newssearch.schema import GROUP, MONTH
+    from newssearch.engine import segment_column
+    from newssearch.schema import GROUP, HASH
 
-    grouped.query("réacteurs")  # opens the searcher
-    [(reader, _)] = grouped._searcher.reader().leaf_readers()
-    keys = segment_keys(reader, GROUP)
-    assert keys is segment_keys(reader, GROUP)
-    assert keys == list(reader.column_reader(GROUP, translate=False))
-    assert segment_keys(reader, MONTH) == [b""] * reader.doc_count_all()  # a field without a column
+    with grouped._searchers.borrow() as searcher:
+        [(reader, _)] = searcher.reader().leaf_readers()
+        keys = segment_column(reader, GROUP)
+        assert keys is segment_column(reader, GROUP)
+        assert keys == list(reader.column_reader(GROUP, translate=False))
+        assert segment_column(reader, HASH) == [b""] * reader.doc_count_all()  # a field without a column
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 
 from newssearch import NewsIndex
 from newssearch.errors import DocumentError, IndexNotFoundError, IndexVersionError, IndexWriteError
-from newssearch.folders import MANIFEST_FILE, META_FILE, open_index
-from newssearch.indexing import load_manifest, update_index
+from newssearch.folder import MANIFEST_FILE, META_FILE, IndexFolder, Manifest
+from newssearch.indexing import update_index
 
 from .conftest import SEED, write_jsonl
 
@@ -25,7 +25,7 @@ def test_first_run_adds_every_file(tmp_path: Path, archive: Path) -> None:
     report = update_index(tmp_path / "ix", [archive])
     assert (report.added, report.updated, report.unchanged, report.removed) == (3, 0, 0, 0)
     assert report.articles == 6 and report.skipped == []
-    assert len(load_manifest(tmp_path / "ix")[0]) == 3
+    assert len(IndexFolder(tmp_path / "ix").load_manifest().files) == 3
 
 
 def test_second_run_skips_unchanged_files(tmp_path: Path, archive: Path) -> None:
@@ -40,7 +40,7 @@ def test_touched_but_identical_file_is_unchanged_by_hash(tmp_path: Path, archive
     os.utime(note, ns=(1, 1))
     report = update_index(tmp_path / "ix", [archive])
     assert (report.updated, report.unchanged) == (0, 3)
-    assert load_manifest(tmp_path / "ix")[0][str(note)].mtime_ns == 1
+    assert IndexFolder(tmp_path / "ix").load_manifest().files[str(note)].mtime_ns == 1
 
 
 @pytest.mark.parametrize("damage", [b"", b"\x1f\x8b\x08garbage", b'{"files": {}}', "truncated"])
@@ -51,7 +51,7 @@ def test_a_damaged_manifest_means_a_full_pass_without_duplicates(tmp_path: Path,
     manifest = tmp_path / "ix" / MANIFEST_FILE
     assert json.loads(gzip.decompress(manifest.read_bytes()))["files"]  # gzipped JSON
     manifest.write_bytes(manifest.read_bytes()[:20] if damage == "truncated" else damage)  # type: ignore[arg-type]
-    assert load_manifest(tmp_path / "ix") == ({}, -1)
+    assert IndexFolder(tmp_path / "ix").load_manifest() == Manifest({}, -1)
     report = update_index(tmp_path / "ix", [archive])
     assert (report.added, report.articles) == (3, 6)
     with NewsIndex.open(tmp_path / "ix") as ix:
@@ -123,7 +123,7 @@ def test_broken_update_keeps_the_old_articles(tmp_path: Path, archive: Path) -> 
 
 def test_missing_index_is_reported(tmp_path: Path) -> None:
     with pytest.raises(IndexNotFoundError) as caught:
-        open_index(tmp_path / "none")
+        IndexFolder(tmp_path / "none").open()
     assert caught.value.path == tmp_path / "none"
 
 
@@ -131,7 +131,7 @@ def test_other_format_version_is_refused(tmp_path: Path, archive: Path) -> None:
     folder = tmp_path / "ix"
     update_index(folder, [archive])
     (folder / META_FILE).write_text(json.dumps({"format": 99}), encoding="utf-8")
-    with pytest.raises(IndexVersionError, match="format version 99.*Rebuild"):
+    with pytest.raises(IndexVersionError, match="format version 99.*rebuild"):
         NewsIndex.open(folder)
 
 
@@ -178,5 +178,5 @@ def test_index_with_other_fields_is_refused(tmp_path: Path, archive: Path) -> No
     folder = tmp_path / "ix"
     update_index(folder, [archive])
     windex.create_in(str(folder), Schema(id=ID(stored=True)))  # as if an older build had written it
-    with pytest.raises(IndexVersionError, match="with other fields.*Rebuild"):
+    with pytest.raises(IndexVersionError, match="with other fields.*rebuild"):
         NewsIndex.open(folder)

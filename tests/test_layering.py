@@ -38,30 +38,34 @@ ALLOWED = {
     "config": set(),
     "documents": {"config", "errors"},
     "analysis": set(),
-    "schema": {"analysis", "blocks"},
-    "blocks": set(),
-    "postings": {"blocks"},
-    "writers": {"errors", "postings", "schema", "semantic"},
+    "engine": {"errors"},
+    "schema": {"analysis", "documents", "engine"},
     "semantic": {"config", "errors"},
-    "storage": set(),
     "grouping": {"documents"},
-    "folders": {"config", "errors", "grouping", "schema", "semantic", "writers"},
-    "indexing": {"blocks", "config", "documents", "errors", "folders", "grouping", "schema", "semantic", "storage",
-                 "writers"},
-    "queries": {"analysis", "config", "errors", "schema"},
-    "reranking": {"analysis", "config", "schema", "semantic"},
+    "folder": {"config", "engine", "errors", "schema", "semantic"},
+    "indexing": {"config", "documents", "engine", "errors", "folder", "grouping", "schema", "semantic"},
+    "queries": {"analysis", "config", "engine", "errors", "schema"},
+    "reranking": {"analysis", "config", "queries", "schema", "semantic"},
     "snippets": {"config"},
-    "collapsing": set(),
-    "weighting": set(),
-    "searching": {"analysis", "collapsing", "config", "errors", "queries", "reranking", "schema", "snippets",
-                  "weighting"},
-    "browsing": {"errors", "schema"},
-    "exporting": {"searching"},
-    "api": {"analysis", "browsing", "config", "documents", "errors", "folders", "indexing", "queries", "schema",
-            "searching", "semantic", "snippets"},
+    "hits": {"schema", "snippets"},
+    "facets": {"engine", "schema"},
+    "stats": {"schema"},
+    "lookup": {"errors", "schema"},
+    "spelling": {"schema"},
+    "searching": {"analysis", "config", "engine", "errors", "facets", "hits", "queries", "reranking", "schema",
+                  "spelling"},
+    "exporting": {"hits"},
+    "api": {"config", "documents", "engine", "facets", "folder", "hits", "indexing", "lookup", "queries", "schema",
+            "searching", "snippets", "stats"},
     "render": set(),
     "cli": {"config", "errors", "api", "render", "exporting", "searching"},
 }
+
+
+def test_every_module_has_its_place_in_the_layering() -> None:
+    modules = {p.stem for p in PACKAGE.glob("*.py")} | {p.name for p in PACKAGE.iterdir() if p.is_dir()
+                                                         and (p / "__init__.py").exists()}
+    assert modules - {"__init__", "__main__"} == set(ALLOWED)
 
 
 def module_files(module: str) -> list[tuple[Path, int]]:
@@ -81,7 +85,8 @@ def test_imports_flow_one_way(module: str) -> None:
                 if node.module:
                     imported.add(node.module.split(".")[0])
                 else:  # from . import x
-                    imported.update(a.name if (PACKAGE / f"{a.name}.py").exists() else "__init__" for a in node.names)
+                    imported.update(a.name if (PACKAGE / f"{a.name}.py").exists() or (PACKAGE / a.name).is_dir()
+                                    else "__init__" for a in node.names)
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
                 if module not in ("cli", "render"):
@@ -111,3 +116,41 @@ def test_exactly_one_distribution_provides_whoosh() -> None:
     providers = [d.metadata["Name"] for d in metadata.distributions()
                  if any(str(f).startswith("whoosh/") for f in (d.files or []))]
     assert providers == ["Whoosh-Reloaded"] or [p.lower() for p in providers] == ["whoosh-reloaded"]
+
+
+# The parts of Whoosh that are its public API; everything else is reached through engine/.
+WHOOSH_PUBLIC = {"whoosh.analysis", "whoosh.fields", "whoosh.query", "whoosh.qparser"}
+
+
+def _own_private_names() -> set[str]:
+    """The underscore names newssearch itself defines (functions, classes, attributes)."""
+    names = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                names.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return {n for n in names if n.startswith("_")}
+
+
+def test_whoosh_internals_are_reached_only_under_engine() -> None:
+    own = _own_private_names()
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "engine" in path.relative_to(PACKAGE).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("whoosh"):
+                modules = [f"whoosh.{a.name}" for a in node.names] if node.module == "whoosh" else [node.module]
+                if not set(modules) <= WHOOSH_PUBLIC or any(a.name.startswith("_") for a in node.names):
+                    found.append(f"{path.name}: from {node.module} import ...")
+            elif isinstance(node, ast.Import):
+                found += [f"{path.name}: import {a.name}" for a in node.names
+                          if a.name.startswith("whoosh") and a.name not in WHOOSH_PUBLIC]
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.endswith("__") \
+                    and node.attr not in own:
+                found.append(f"{path.name}:{node.lineno}: .{node.attr}")
+    assert found == []

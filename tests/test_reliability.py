@@ -42,8 +42,7 @@ def indexer(archive: Path, index: Path, *, commit_every: int = 25, procs: int = 
 
 
 def snapshot(index: Path) -> list[tuple[str, str]]:
-    with NewsIndex.open(index) as ix:
-        searcher = ix._get_searcher()
+    with NewsIndex.open(index) as ix, ix._searchers.borrow() as searcher:
         return sorted((f["id"], f["hash"]) for f in searcher.all_stored_fields())
 
 
@@ -76,16 +75,13 @@ def test_killed_indexing_resumes_to_the_same_index(tmp_path: Path, reference: tu
 
 
 def hold_writer(index: Path, *, seconds: float) -> subprocess.Popen[str]:
-    """Another process that opens a writer on ``index``, holds it, then cancels it."""
+    """Another process that holds the writer lock of ``index`` for a while."""
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
-        from pathlib import Path
-        from newssearch.folders import open_index
-        from newssearch.writers import open_writer
-        writer = open_writer(open_index(Path({str(index)!r})), Path({str(index)!r}))
-        print("locked", flush=True)
-        time.sleep({seconds})
-        writer.cancel()
+        from newssearch.folder import IndexFolder
+        with IndexFolder({str(index)!r}).writing():
+            print("locked", flush=True)
+            time.sleep({seconds})
     """)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
     return holder
@@ -170,7 +166,7 @@ def test_read_only_index_folder(tmp_path: Path, reference: tuple[Path, object],
 
 def test_a_dead_worker_is_an_error_not_a_hang(tmp_path: Path, reference: tuple[Path, object],
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from newssearch import writers
+    from newssearch.engine import writers
 
     index = tmp_path / "index"
     update_index(index, [reference[0] / "0"])

@@ -16,8 +16,8 @@ from newssearch import NewsIndex
 from newssearch import semantic
 from newssearch.cli import cli
 from newssearch.config import DEFAULT_RANKING, SEMANTIC_CHARS, Ranking
-from newssearch.errors import IndexWriteError, SemanticUnavailableError
-from newssearch.folders import is_semantic
+from newssearch.errors import SemanticUnavailableError, VectorsNeedRebuildError
+from newssearch.folder import IndexFolder
 from newssearch.indexing import update_index
 from newssearch.schema import VECTOR
 
@@ -44,8 +44,12 @@ def liner_index(tmp_path: Path, semantic: bool, name: str = "ix") -> NewsIndex:
 
 
 def stored_vectors(ix: NewsIndex) -> dict[str, bytes | None]:
-    searcher = ix._get_searcher()
-    return {fields["id"]: fields.get(VECTOR) for fields in searcher.all_stored_fields()}
+    with ix._searchers.borrow() as searcher:
+        return {fields["id"]: fields.get(VECTOR) for fields in searcher.all_stored_fields()}
+
+
+def is_semantic(folder: Path) -> bool:
+    return IndexFolder(folder).semantic()
 
 
 @pytest.mark.parametrize("title, body, expected", [
@@ -60,18 +64,17 @@ def test_article_text(title: str, body: str, expected: str) -> None:
 
 
 def test_cosines_of_stored_vectors_and_missing_ones() -> None:
-    docs = [{"v": semantic.PENDING, "t": "Le paquebot a coulé", "b": ""}, {"v": None, "t": "x", "b": ""}]
-    semantic.fill_vectors(docs, "v", "t", "b")
+    docs: list[dict[str, object]] = [{"t": "Le paquebot a coulé", "b": ""}]
+    semantic.fill_vectors(docs, field="v", title="t", body="b")
     assert isinstance(docs[0]["v"], bytes) and len(docs[0]["v"]) == 512 * 2  # float16
-    assert docs[1]["v"] is None  # only pending vectors are computed
     same, missing = semantic.cosines(semantic.question_vector("Le paquebot a coulé"), [docs[0]["v"], None])
     assert same == pytest.approx(1.0, abs=0.002) and missing == 0.0
 
 
 @pytest.mark.parametrize("title, body", [("", ""), ("Мир", "日本語のテキスト 🙂"), ("x", "\x00\x01"), ("T", "mot " * 50_000)])
 def test_odd_texts_still_get_a_vector(title: str, body: str) -> None:
-    docs = [{"v": semantic.PENDING, "t": title, "b": body}]
-    semantic.fill_vectors(docs, "v", "t", "b")
+    docs: list[dict[str, object]] = [{"t": title, "b": body}]
+    semantic.fill_vectors(docs, field="v", title="t", body="b")
     assert isinstance(docs[0]["v"], bytes) and len(docs[0]["v"]) == 1024
 
 
@@ -127,7 +130,7 @@ def test_vectors_leave_keyword_and_date_searches_alone(tmp_path: Path, query: st
 
 def test_vectors_cannot_be_turned_on_for_articles_already_indexed(tmp_path: Path) -> None:
     ix = liner_index(tmp_path, semantic=False)
-    with pytest.raises(IndexWriteError, match="built without --semantic.*--rebuild --semantic"):
+    with pytest.raises(VectorsNeedRebuildError, match="built without sentence vectors.*rebuild=True, semantic=True"):
         ix.add([tmp_path / "liner.jsonl"], semantic=True)
     assert len(ix) == 2 and not is_semantic(ix.path)  # nothing lost, nothing changed
     ix.add([tmp_path / "liner.jsonl"], semantic=True, rebuild=True)
@@ -233,30 +236,27 @@ def test_a_changed_file_gets_new_vectors(tmp_path: Path) -> None:
 def test_vectors_are_decided_once_the_writer_lock_is_held(tmp_path: Path) -> None:
     """A default run still writing into a new index, and a --semantic run waiting for it: the
     second must not turn vectors on for an index that then holds articles without them."""
-    from newssearch.folders import create_index
-    from newssearch.writers import open_writer, release
+    from newssearch.engine import open_writer
 
     source = write_jsonl(tmp_path / "liner.jsonl", LINER)
     folder = tmp_path / "ix"
-    ix = create_index(folder)
-    writer = open_writer(ix, folder)
-    writer.add_document(id="plain", title="Un autre paquebot", body="Le paquebot flotte encore.", hash="h")
     errors: list[Exception] = []
 
     def semantic_run() -> None:
         try:
             update_index(folder, [source], semantic=True, wait=20)
-        except IndexWriteError as exc:
+        except VectorsNeedRebuildError as exc:
             errors.append(exc)
 
-    waiting = threading.Thread(target=semantic_run)
-    waiting.start()
-    time.sleep(1.0)  # it has passed the early check (the index looked empty) and waits for the lock
-    writer.commit()
-    release(folder)
+    with IndexFolder(folder).writing() as session:
+        writer = open_writer(session.ix)
+        writer.add_document(id="plain", title="Un autre paquebot", body="Le paquebot flotte encore.", hash="h")
+        waiting = threading.Thread(target=semantic_run)
+        waiting.start()
+        time.sleep(1.0)  # the index looks empty, and the run waits for the lock
+        writer.commit()
     waiting.join()
-    ix.close()
-    assert len(errors) == 1 and "--rebuild --semantic" in str(errors[0])
+    assert len(errors) == 1 and "rebuild=True, semantic=True" in str(errors[0])
     with NewsIndex.open(folder) as done:
         assert not is_semantic(folder) and set(stored_vectors(done)) == {"plain"}
 

@@ -19,9 +19,11 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.writing import SegmentWriter
 
-from newssearch import NewsIndex, postings, writers
+from newssearch import NewsIndex
+from newssearch.engine import pool as postings
+from newssearch.engine import writers
+from newssearch.engine.storage import ViewReader, install_storage
 from newssearch.indexing import update_index
-from newssearch.storage import ViewReader, install
 
 DATA = b"first line\nsecond\n\nlast without newline"
 
@@ -56,7 +58,7 @@ def test_negative_seek_is_refused() -> None:
 
 
 def test_buffer_files_read_the_mapping_in_place(tmp_path: Path) -> None:
-    install()
+    install_storage()
     path = tmp_path / "blob"
     path.write_bytes(DATA)
     with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:

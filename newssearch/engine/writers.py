@@ -1,11 +1,12 @@
-"""Opening Whoosh writers safely: one writer at a time, a clear message naming the process
-that holds the index, and worker processes that never outlive their parent.
+"""Whoosh writers that fail loudly: worker processes that never outlive their parent, a dead
+worker an error (never a hang or a silent loss), and a hook that prepares each batch of
+documents where they are indexed (the sentence vectors of a --semantic index).
 
-Whoosh's lock is an ``flock`` on ``MAIN_WRITELOCK``: the kernel releases it when the process
-dies, so a lock left by a dead process clears itself. With Whoosh's multi-process writer
-the workers inherit that lock; a worker left behind by a killed parent would hold it (and
-wait on its job queue) forever. Our workers ask the kernel to end them when the parent
-dies (Linux ``PR_SET_PDEATHSIG``) and exit at once if the parent is already gone.
+The caller holds the folder's writer lock for the whole run (folder.IndexFolder.writing,
+through ``writer_lock``), so these writers never take Whoosh's lock themselves (``_lk=False``).
+Our workers ask the kernel to end them when the parent dies (Linux ``PR_SET_PDEATHSIG``) and
+exit at once if the parent is already gone: a worker left behind by a killed parent would
+hold the inherited lock (and wait on its job queue) forever.
 """
 
 from __future__ import annotations
@@ -16,21 +17,25 @@ import pickle
 import queue
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from whoosh.index import FileIndex, LockError
+from whoosh.filedb.filestore import FileStorage
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
-from .errors import IndexLockedError
-from .postings import install
-from .schema import BODY, TITLE, VECTOR
-from .semantic import fill_vectors
+from .patching import install
 
-OWNER_FILE = "writer.pid"
+Prepare = Callable[[list[dict[str, Any]]], None]  # fills in fields of a batch of documents, in place
 _PR_SET_PDEATHSIG = 1
+
+
+def writer_lock(folder: Path, indexname: str = "MAIN") -> Any:
+    """Whoosh's writer lock of an index folder (an ``flock``: the kernel releases it when its
+    process dies), the one plain Whoosh writers take too."""
+    return FileStorage(str(folder)).lock(f"{indexname}_WRITELOCK")
 
 
 def _die_with_parent(parent: int) -> None:
@@ -44,11 +49,13 @@ def _die_with_parent(parent: int) -> None:
 
 
 class _WorkerTask(SubWriterTask):
-    """Whoosh's sub-writer process, tied to the life of the process that started it."""
+    """Whoosh's sub-writer process, tied to the life of the process that started it, preparing
+    each job file's documents (one batch) before indexing them."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, prepare: Prepare | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.parent = os.getpid()
+        self.prepare = prepare
         self.daemon = True
 
     def run(self) -> None:
@@ -57,22 +64,26 @@ class _WorkerTask(SubWriterTask):
         super().run()
 
     def _process_file(self, filename: str, doc_count: int) -> None:
-        """Whoosh's job file reader, with the vectors of a --semantic index computed here, in
-        the worker, one batch per job file (MP_BATCH documents)."""
         storage = self.writer.temp_storage()
         with storage.open_file(filename).raw_file() as f:
             docs = [pickle.load(f)[1] for _ in range(doc_count)]
-        fill_vectors(docs, VECTOR, TITLE, BODY)
+        if self.prepare:
+            self.prepare(docs)
         for doc in docs:
             self.writer.add_document(**doc)
         storage.delete_file(filename)
 
 
 class _SegmentWriter(SegmentWriter):
-    """Whoosh's single-process writer, computing the vector of a --semantic index's article."""
+    """Whoosh's single-process writer, preparing each document as it comes."""
+
+    def __init__(self, ix: Any, prepare: Prepare | None = None, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.prepare = prepare
 
     def add_document(self, **fields: Any) -> None:
-        fill_vectors([fields], VECTOR, TITLE, BODY)
+        if self.prepare:
+            self.prepare([fields])
         super().add_document(**fields)
 
 
@@ -82,8 +93,11 @@ class WorkerError(OSError):
 
 class _MpWriter(MpWriter):
     """Whoosh's MpWriter blocks forever on its job queue when a worker dies, and commits
-    without the dead worker's segment. Here a dead worker is an error, never a hang or a
-    silent loss."""
+    without the dead worker's segment. Here a dead worker is an error."""
+
+    def __init__(self, ix: Any, prepare: Prepare | None = None, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.prepare = prepare
 
     def _check_workers(self) -> None:
         for task in self.tasks:
@@ -136,48 +150,19 @@ class _MpWriter(MpWriter):
 
     def _new_task(self) -> SubWriterTask:
         task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
-                           self.multisegment)
+                           self.multisegment, prepare=self.prepare)
         self.tasks.append(task)
         task.start()
         return task
 
 
-def open_writer(ix: FileIndex, folder: Path, *, procs: int = 1, wait: float = 0.0, limitmb: int = 256,
-                batchsize: int = 256) -> Any:
-    """A writer on ``ix``; IndexLockedError (naming the holder) if another process writes.
-    With ``procs`` > 1 documents are indexed by worker processes, one segment each."""
+def open_writer(ix: Any, *, procs: int = 1, limitmb: int = 256, batchsize: int = 256,
+                prepare: Prepare | None = None) -> Any:
+    """A writer on ``ix``, whose writer lock the caller holds (``writer_lock``). With ``procs``
+    > 1 documents are indexed by worker processes, one segment each; ``prepare`` fills in
+    fields of each batch of documents where they are indexed."""
     install()
-    options: dict[str, Any] = {"limitmb": limitmb, "timeout": wait, "delay": 0.25}
-    try:
-        if procs > 1:
-            writer: Any = _MpWriter(ix, procs=procs, multisegment=True, batchsize=batchsize,
-                                    subargs={"limitmb": max(32, limitmb // procs)}, **options)
-        else:
-            writer = _SegmentWriter(ix, **options)
-    except LockError as exc:
-        raise IndexLockedError(folder, lock_owner(folder)) from exc
-    _set_owner(folder, os.getpid())
-    return writer
-
-
-def release(folder: Path) -> None:
-    """Forget the owner once the writer has committed or cancelled."""
-    try:
-        (folder / OWNER_FILE).unlink()
-    except OSError:
-        pass
-
-
-def _set_owner(folder: Path, pid: int) -> None:
-    try:
-        (folder / OWNER_FILE).write_text(str(pid), encoding="ascii")
-    except OSError:
-        pass
-
-
-def lock_owner(folder: Path) -> int | None:
-    """The process that holds the writer lock, as it recorded itself (None if unknown)."""
-    try:
-        return int((folder / OWNER_FILE).read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        return None
+    if procs > 1:
+        return _MpWriter(ix, procs=procs, multisegment=True, batchsize=batchsize, prepare=prepare,
+                         subargs={"limitmb": max(32, limitmb // procs)}, limitmb=limitmb, _lk=False)
+    return _SegmentWriter(ix, prepare=prepare, limitmb=limitmb, _lk=False)

@@ -1,7 +1,7 @@
 """Faster segment writing for Whoosh, with byte-identical segments (tested).
 
-Two patches of Whoosh's SegmentWriter, installed by ``install()`` in the indexing process and
-its workers: a pool that keeps a segment's postings by term in compact arrays instead of one
+Two patches of Whoosh's SegmentWriter, installed by ``install_pool()`` (engine.install) in the
+indexing process and its workers: a pool that keeps a segment's postings by term in compact arrays instead of one
 tuple each (``_TermPool``), and field lengths read once per field while the postings are
 written (``_SegmentLengths``). Together they took the workers' CPU on 20,000 articles from
 51.4 s to 30.9 s.
@@ -20,8 +20,6 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, _lenfield
 from whoosh.externalsort import SortingPool
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
-
-from .blocks import install as compact_blocks
 
 
 class _SegmentLengths:
@@ -201,8 +199,7 @@ class _TermPool(PostingPool):
 WHOOSH_POSTING_POOL = PostingPool  # the original, for the tests that compare
 
 
-def install() -> None:
+def install_pool() -> None:
     """Patch Whoosh's segment writer, in this process and the workers it forks (idempotent)."""
     SegmentWriter._flush_segment = _flush_segment
     writing.PostingPool = _TermPool
-    compact_blocks()

@@ -1,4 +1,4 @@
-"""Compact positions in Whoosh's posting blocks.
+"""Compact positions: the posting format of the text fields, and the codec patch it needs.
 
 Whoosh's Positions format encodes each posting's positions as a 4-byte count plus a pickled
 list of deltas, and its W3 codec pickles a block's 128 values as a tuple of bytes: about 35
@@ -10,18 +10,25 @@ only matched and scored is unpickled without building 128 small byte strings.
 
 Value layout: a count ``n`` < 254 in one byte, then ``n`` little-endian unsigned 16-bit
 deltas; or byte 254 (16-bit deltas) or 255 (32-bit deltas, for a document of more than
-65,535 words), a 4-byte count, then the deltas. ``install()`` patches the W3 codec's block
-writer and reader, in every process that writes or reads an index (idempotent).
+65,535 words), a 4-byte count, then the deltas.
+
+Reading joined values needs the W3 codec's block reader patched (``install_codec``). The
+format is pickled into every index's schema, and unpickling it installs the patch: any
+process that opens an index, through newssearch or through plain ``whoosh.index.open_dir``,
+reads its phrases correctly.
 """
 
 from __future__ import annotations
 
 import sys
 from array import array
+from collections import defaultdict
+from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3LeafMatcher, W3PostingsWriter
+from whoosh.formats import Positions
 
 _SWAP = sys.byteorder == "big"
 _ONE = b"\x01"
@@ -79,6 +86,44 @@ def split_values(data: bytes) -> tuple[bytes, ...]:
     return tuple(values)
 
 
+class FrenchPositions(Positions):
+    """Whoosh's Positions format, values encoded compactly (above), and a fast path for an
+    analyzer that gives the term at each position in one call (``analyzer.terms(text)``,
+    analysis.FrenchAnalyzer) instead of one Token object per word. Same postings, same
+    positions. Pickled into the schema: keep it at this import path."""
+
+    joins_values = True  # a block's values are one byte string (install_codec)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        install_codec()  # whoever unpickles a schema can read its postings
+
+    def encode(self, poslist: list[int]) -> bytes:
+        return encode_positions(poslist)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return decode_positions(valuestring)
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return count_positions(valuestring)
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return float(count_positions(valuestring) * self.field_boost)
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
+        terms_of = getattr(analyzer, "terms", None)
+        if terms_of is None or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        for pos, term in enumerate(terms_of(value)):
+            if term:
+                positions[term].append(pos)
+        boost = self.field_boost
+        for term, poslist in positions.items():
+            yield term, len(poslist), len(poslist) * boost, self.encode(poslist)
+
+
 WHOOSH_MINI_VALUES = W3PostingsWriter._mini_values
 WHOOSH_READ_VALUES = W3LeafMatcher._read_values
 
@@ -101,6 +146,7 @@ def _read_values(self: W3LeafMatcher) -> None:
         WHOOSH_READ_VALUES(self)
 
 
-def install() -> None:
+def install_codec() -> None:
+    """Patch the W3 codec's block writer and reader for joined values (idempotent)."""
     W3PostingsWriter._mini_values = _mini_values
     W3LeafMatcher._read_values = _read_values

@@ -65,6 +65,6 @@ def _buffer_file_init(self: Any, buf: Any, name: str | None = None, onclose: Any
     self.is_closed = False
 
 
-def install() -> None:
+def install_storage() -> None:
     """Make Whoosh's BufferFile zero-copy (idempotent)."""
     structfile.BufferFile.__init__ = _buffer_file_init

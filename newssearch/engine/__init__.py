@@ -1,0 +1,69 @@
+"""The one door to Whoosh's internals.
+
+Everything that reaches below Whoosh's public API (its codec, segment writer, pool of
+postings, memory-mapped reading, scorer, collectors, writer lock and multi-process writer)
+lives in this package; the rest of newssearch uses Whoosh's public API (fields, analysis,
+query, qparser) and what this package exports. ``install()`` applies every patch once and
+refuses any Whoosh but the pinned one; the functions here that open or write an index call it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh.index import EmptyIndexError
+
+from .collecting import StoryCollector, collect, column_values, segment_column
+from .patching import PINNED_WHOOSH, WhooshVersionError, check_version, install
+from .phrases import GappedPhrase
+from .positions import FrenchPositions
+from .scoring import BM25F
+from .writers import WorkerError, open_writer, writer_lock
+
+__all__ = [
+    "BM25F", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "StoryCollector", "WhooshVersionError",
+    "WorkerError", "check_version", "collect", "column_values", "create_index", "install", "open_index", "open_writer",
+    "remove_orphans", "segment_column", "segment_count", "writer_lock",
+]
+
+
+def open_index(folder: str, indexname: str = "MAIN") -> Any:
+    """Whoosh's ``open_dir``, patched first."""
+    from whoosh import index
+
+    install()
+    return index.open_dir(folder, indexname=indexname)
+
+
+def create_index(folder: str, schema: Any, indexname: str = "MAIN") -> Any:
+    """Whoosh's ``create_in``, patched first."""
+    from whoosh import index
+
+    install()
+    return index.create_in(folder, schema, indexname=indexname)
+
+
+def segment_count(ix: Any) -> int:
+    """How many segments the index's latest generation has."""
+    return len(ix._segments())
+
+
+def remove_orphans(ix: Any) -> int:
+    """Delete what killed writers left in an index folder (their segment files, temporary
+    TOCs, spill files), keeping what the latest generation uses; the writer lock must be
+    held. Returns the number of files deleted."""
+    import re
+    import shutil
+
+    from whoosh.index import clean_files
+
+    storage, name = ix.storage, ix.indexname
+    before = set(storage.list())
+    clean_files(storage, name, ix.latest_generation(), ix._segments())
+    temp_toc = re.compile(rf"^_{re.escape(name)}_\d+\.toc\..+$")
+    for filename in storage.list():
+        if temp_toc.match(filename):
+            storage.delete_file(filename)
+    spill = f"{storage.folder}/{name}.tmp"
+    shutil.rmtree(spill, ignore_errors=True)
+    return len(before - set(storage.list()))

@@ -1,0 +1,321 @@
+"""An index folder and its one owner: its files, its settings, its manifest and its writer lock.
+
+An index folder holds the Whoosh segments, ``newssearch.json`` (format version, dates,
+whether articles get sentence vectors), the manifest ``files.json.gz`` (which files are
+indexed, for incremental runs), the wire-story table ``groups.sqlite`` and Whoosh's writer
+lock ``MAIN_WRITELOCK``, with ``writer.pid`` naming its holder while a run writes.
+
+Everything a run decides from the folder's state (whether to create or rebuild, whether
+articles get vectors, which files are indexed, what an interrupted run left) is read in
+``IndexFolder.writing()``, after the lock is taken and under it until the run ends, so two
+runs never act on a state the other is changing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import engine
+from .config import INDEX_FORMAT_VERSION
+from .errors import (IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexVersionError, IndexWriteError,
+                     VectorsNeedRebuildError)
+from .schema import VECTOR, build_schema
+from .semantic import require as require_encoder
+
+META_FILE = "newssearch.json"
+MANIFEST_FILE = "files.json.gz"
+GROUPS_FILE = "groups.sqlite"
+OWNER_FILE = "writer.pid"
+LOCK_FILE = "MAIN_WRITELOCK"
+# Whoosh's own files (segments, TOCs, spill folder) and ours: what a rebuild deletes.
+_WHOOSH_FILE = re.compile(r"^_?MAIN(?:_|\.tmp$)")
+_OWN_FILES = frozenset({META_FILE, MANIFEST_FILE, GROUPS_FILE})
+_OUR_TEMP_FILE = re.compile(r"^\.(?:newssearch\.json|files\.json\.gz)\.\d+\.tmp$")
+
+
+@dataclass(frozen=True)
+class FileState:
+    """An indexed file as last seen: mtime, size, content hash, and the articles it gave."""
+
+    mtime_ns: int
+    size: int
+    sha256: str
+    articles: int
+
+
+@dataclass
+class Manifest:
+    """The indexed files, and the index generation they describe (-1: unknown)."""
+
+    files: dict[str, FileState] = field(default_factory=dict)
+    generation: int = -1
+
+
+@dataclass
+class WriteSession:
+    """What a run may write, with the writer lock held: the Whoosh index, the manifest, and
+    whether articles get sentence vectors (decided once, under the lock)."""
+
+    folder: IndexFolder
+    ix: Any
+    manifest: Manifest
+    vectors: bool
+
+    @property
+    def resuming(self) -> bool:
+        """Whether an interrupted run committed articles the manifest does not list."""
+        return bool(self.manifest.generation != self.ix.latest_generation())
+
+    def save_manifest(self, generation: int) -> None:
+        self.manifest.generation = generation
+        self.folder.save_manifest(self.manifest)
+
+
+class IndexFolder:
+    """One index folder (``path``): create, open, rebuild and write it."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    @property
+    def groups_path(self) -> Path:
+        return self.path / GROUPS_FILE
+
+    def exists(self) -> bool:
+        return (self.path / META_FILE).is_file()
+
+    def settings(self) -> dict[str, Any]:
+        """``newssearch.json``; IndexNotFoundError when unreadable, IndexVersionError when
+        written by another format version."""
+        try:
+            meta = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexNotFoundError(self.path, f"Its {META_FILE} is unreadable ({exc}).") from exc
+        if not isinstance(meta, dict) or meta.get("format") != INDEX_FORMAT_VERSION:
+            found = meta.get("format", "unknown") if isinstance(meta, dict) else "unknown"
+            raise IndexVersionError(self.path, found, INDEX_FORMAT_VERSION)
+        return meta
+
+    def semantic(self) -> bool:
+        """Whether the articles of this index get sentence vectors."""
+        return bool(self.settings().get("semantic"))
+
+    def open(self) -> Any:
+        """The Whoosh index; IndexNotFoundError / IndexVersionError when there is none usable."""
+        if not self.exists():
+            raise IndexNotFoundError(self.path)
+        meta = self.settings()
+        try:
+            ix = engine.open_index(str(self.path))
+        except (engine.EmptyIndexError, OSError, ValueError) as exc:
+            raise IndexNotFoundError(self.path, f"The Whoosh files are missing or damaged ({exc}).") from exc
+        names, expected = set(ix.schema.names()), set(build_schema().names())
+        if names != expected:  # a build of another version
+            ix.close()
+            raise IndexVersionError(self.path, f"{meta.get('format')} with other fields", INDEX_FORMAT_VERSION)
+        return ix
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    # ------------------------------------------------------------ writing
+
+    @contextmanager
+    def writing(self, *, wait: float = 0.0, semantic: bool = False, rebuild: bool = False) -> Iterator[WriteSession]:
+        """Hold the writer lock (waiting up to ``wait`` seconds; IndexLockedError otherwise),
+        clear what killed runs left, rebuild or create the index as asked, and decide once
+        whether articles get vectors: on when asked (``semantic``) for a new or empty index,
+        kept by an index built so and by its rebuilds."""
+        if semantic:
+            require_encoder()  # before anything is created
+        self._refuse_foreign_folder()  # before the lock file is created in it
+        lock = self._lock(wait)
+        try:
+            self._clear_leftovers()
+            old_semantic = self._was_semantic()
+            if rebuild:
+                if old_semantic:
+                    require_encoder()  # before anything is deleted
+                self._remove_files()
+            ix = self._open_or_create(semantic or (rebuild and old_semantic))
+            try:
+                session = WriteSession(self, ix, self.load_manifest(), self._vectors(ix, semantic))
+                engine.remove_orphans(ix)
+                yield session
+            finally:
+                ix.close()
+        finally:
+            self._unlock(lock)
+
+    def _lock(self, wait: float) -> Any:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            lock = engine.writer_lock(self.path)
+            deadline = time.monotonic() + wait
+            while not lock.acquire(blocking=False):
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(self.path, self.lock_owner())
+                time.sleep(0.25)
+        except OSError as exc:
+            raise IndexWriteError(self.path, _reason(exc)) from exc
+        self._write_owner()
+        return lock
+
+    def _unlock(self, lock: Any) -> None:
+        try:
+            (self.path / OWNER_FILE).unlink()
+        except OSError:
+            pass
+        lock.release()
+
+    def _write_owner(self) -> None:
+        try:
+            (self.path / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
+        except OSError:
+            pass
+
+    def lock_owner(self) -> int | None:
+        """The process that holds the writer lock, as it recorded itself (None if unknown)."""
+        try:
+            return int((self.path / OWNER_FILE).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            return None
+
+    def _clear_leftovers(self) -> None:
+        """Our temporary files left by a killed run (the lock is held: no run is writing)."""
+        for path in self.path.iterdir():
+            if _OUR_TEMP_FILE.match(path.name):
+                path.unlink(missing_ok=True)
+
+    def _was_semantic(self) -> bool:
+        try:
+            return self.exists() and self.semantic()
+        except (IndexNotFoundError, IndexVersionError):
+            return False
+
+    def _remove_files(self) -> None:
+        """Delete the index's files (Whoosh's and ours), whatever state a crash left them in;
+        other files, and the lock, stay."""
+        try:
+            for path in self.path.iterdir():
+                if path.name == LOCK_FILE or not (path.name in _OWN_FILES or _WHOOSH_FILE.match(path.name)):
+                    continue
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+        except OSError as exc:
+            raise IndexWriteError(self.path, _reason(exc)) from exc
+
+    def _refuse_foreign_folder(self) -> None:
+        """IndexWriteError when ``path`` is a folder of other files than an index's."""
+        if self.path.is_dir() and not self.exists() and any(not _is_index_file(p.name) for p in self.path.iterdir()):
+            raise IndexWriteError(self.path, "the folder exists, is not empty and is not a newssearch index")
+
+    def _open_or_create(self, semantic: bool) -> Any:
+        if self.exists():
+            return self.open()
+        self._refuse_foreign_folder()
+        if any(_WHOOSH_FILE.match(p.name) and p.name != LOCK_FILE for p in self.path.iterdir()):
+            raise IndexDamagedError(self.path, META_FILE, "missing, as a run that crashed while creating it leaves it")
+        try:
+            ix = engine.create_index(str(self.path), build_schema())
+            self.write_settings({"format": INDEX_FORMAT_VERSION, "created": now(), "updated": now(),
+                                 "semantic": semantic})
+            self.save_manifest(Manifest({}, ix.latest_generation()))
+        except OSError as exc:
+            raise IndexWriteError(self.path, _reason(exc)) from exc
+        return ix
+
+    def _vectors(self, ix: Any, semantic: bool) -> bool:
+        """Whether articles written now get vectors; turning them on is possible only while
+        the index is empty (older articles would have none)."""
+        meta = self.settings()
+        on = bool(meta.get("semantic"))
+        if semantic and not on:
+            if ix.doc_count() or VECTOR not in ix.schema:
+                raise VectorsNeedRebuildError(self.path)
+            meta["semantic"] = on = True
+            self.write_settings(meta)
+        if on:
+            require_encoder()
+        return on
+
+    # ------------------------------------------------------------ files
+
+    def load_manifest(self) -> Manifest:
+        """The manifest; an empty one with an unknown generation when missing or damaged (the
+        next run then checks every file and deletes before adding)."""
+        try:
+            raw = json.loads(gzip.decompress((self.path / MANIFEST_FILE).read_bytes()))
+            files = {path: FileState(*entry) for path, entry in raw["files"].items()}
+            return Manifest(files, int(raw["generation"]))
+        except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
+            return Manifest()
+
+    def save_manifest(self, manifest: Manifest) -> None:
+        files = {p: [s.mtime_ns, s.size, s.sha256, s.articles] for p, s in sorted(manifest.files.items())}
+        write_json(self.path / MANIFEST_FILE, {"generation": manifest.generation, "files": files})
+        meta = self.settings()
+        meta["updated"] = now()
+        self.write_settings(meta)
+
+    def write_settings(self, meta: dict[str, Any]) -> None:
+        write_json(self.path / META_FILE, meta)
+
+
+def _is_index_file(name: str) -> bool:
+    """Whether a file of this name may belong to an index folder (hidden files included)."""
+    return name.startswith(".") or name in _OWN_FILES or name in (LOCK_FILE, OWNER_FILE) or bool(_WHOOSH_FILE.match(name))
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def write_json(path: Path, data: object) -> None:
+    """Write ``data`` durably: to a temporary file, flushed to disk, then renamed over
+    ``path`` (gzipped when its name ends in .gz)."""
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if path.suffix == ".gz":
+        raw = gzip.compress(raw, compresslevel=1, mtime=0)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()

@@ -1,0 +1,63 @@
+"""The door to Whoosh's internals (newssearch/engine/): installed once, for one Whoosh only,
+and an index readable by any process that opens it, through newssearch or plain Whoosh."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from newssearch import NewsIndex, NewsSearchError
+from newssearch.engine import PINNED_WHOOSH, WhooshVersionError, check_version
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("found", [(2, 7, 4), (2, 7, 6), (3, 54, 0), (5, 4, 0)])
+def test_any_other_whoosh_is_refused(found: tuple[int, ...]) -> None:
+    with pytest.raises(WhooshVersionError, match=r"needs Whoosh 2\.7\.5 \(whoosh-reloaded==2\.7\.5\)") as caught:
+        check_version(found)
+    assert isinstance(caught.value, NewsSearchError) and caught.value.found == found
+
+
+def test_the_pinned_whoosh_is_accepted() -> None:
+    check_version()
+    check_version((*PINNED_WHOOSH, "final"))  # type: ignore[arg-type]
+
+
+def run_fresh(code: str) -> str:
+    """Run ``code`` in a new interpreter, which has imported nothing of newssearch."""
+    out = subprocess.run([sys.executable, "-W", "error", "-c", textwrap.dedent(code)], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_plain_whoosh_reads_phrases_in_a_fresh_process(tmp_index: NewsIndex) -> None:
+    """Opening an index installs the positions codec it needs (it is unpickled with the schema):
+    a phrase query through plain Whoosh finds what newssearch finds."""
+    tmp_index.close()
+    found = run_fresh(f"""
+        import sys
+        from whoosh import index, query
+        ix = index.open_dir({str(tmp_index.path)!r})
+        with ix.searcher() as searcher:
+            hits = searcher.search(query.Phrase("body", ["char", "leopard"]))
+            print(sorted(hit["id"].rsplit("/", 1)[-1] for hit in hits), "newssearch.indexing" in sys.modules)
+    """)
+    assert found == "['000_dd46387fd205eafe.txt', 'a1'] False"
+
+
+def test_the_search_function_alone_reads_phrases_in_a_fresh_process(tmp_index: NewsIndex) -> None:
+    tmp_index.close()
+    found = run_fresh(f"""
+        from whoosh import index
+        from newssearch.searching import SearchRequest, search
+        ix = index.open_dir({str(tmp_index.path)!r})
+        with ix.searcher() as searcher:
+            print(sorted(hit.id.rsplit("/", 1)[-1] for hit in search(searcher, SearchRequest('"chars Leopard"')).hits))
+    """)
+    assert found == "['000_dd46387fd205eafe.txt', 'a1']"
