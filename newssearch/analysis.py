@@ -3,12 +3,17 @@
 ``french_analyzer()`` = ``FrenchTokenizer() | FrenchFilter()``:
 
 - the tokenizer splits on whitespace and punctuation (hyphens too: ``États-Unis`` is two
-  words at adjacent positions) but keeps apostrophes inside a word, so that the filter can
-  remove elisions (``l'``, ``qu’``, ``jusqu'``...) and keep ``aujourd'hui`` whole;
-- the filter lowercases, expands the ligatures œ/æ, folds accents (unidecode), drops French
-  stop words *without renumbering positions* (so phrase queries stay exact), and stems with
-  the French Snowball stemmer (PyStemmer, the C implementation). The result for each
+  words at adjacent positions), keeps apostrophes inside a word (``aujourd'hui`` is one
+  word), and gives an elision its own position (``l’Ukraine`` is ``l’`` then ``Ukraine``);
+- the filter lowercases, expands the ligatures œ/æ, folds accents (unidecode) and stems
+  with the French Snowball stemmer (PyStemmer, the C implementation). The result for each
   distinct word is cached, so each word of an archive is analysed once per process.
+- French stop words (and elisions) are indexed too, as terms of their own marked with a
+  leading ``_`` (``_le``, ``_l``), which no other term holds: phrases match exactly their
+  words (``"Le Monde"`` is not "du monde", ``Notre-Dame`` is not "dame"). They count for
+  nothing in a field's length, so BM25 scores are those of an index without them, and a
+  query leaves them out unless they are part of a phrase or a hyphenated name (the filter
+  drops them when the tokens ask ``removestops``, as Whoosh's query parser does).
 - a word written with accents is a stop word only if its accented form is one ("né" and
   "dû" are words, not "ne" and "du"); a word written without accents is compared folded.
 - Snowball's French rules read accents (``sécurité`` -> ``sécur``, ``créée`` -> ``cré``),
@@ -16,7 +21,7 @@
   folded word gets back the accents of the suffixes -ée(s) and -ité(s) before stemming
   (``securite`` and ``sécurité`` both give ``secur``).
 
-Both classes are pickled into the index schema by Whoosh: keep them at this import path.
+The classes are pickled into the index schema by Whoosh: keep them at this import path.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from whoosh.analysis import CompositeAnalyzer, Filter, Token, Tokenizer
 # A word: letters/digits, possibly joined by apostrophes (l'Ukraine, aujourd'hui).
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=[^\W_])", re.IGNORECASE)
+STOP_MARK = "_"  # a stop word's term: "_" and its folded form (fold() never leaves a "_" in a term)
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "’": "'"})
 
 # French stop words (the Snowball list, plus common elided forms), written with accents;
@@ -85,6 +91,24 @@ def exact_form(word: str) -> str:
     return fold(_ELISION.sub("", word))
 
 
+def is_stop_term(term: str) -> bool:
+    """Whether an indexed term is a stop word's (or an elision's)."""
+    return term.startswith(STOP_MARK)
+
+
+def words(text: str) -> Iterator[tuple[str, int, int]]:
+    """(word, start, end) of each word of ``text``, an elision a word of its own."""
+    for match in _WORD.finditer(text):
+        word, start = match.group(), match.start()
+        if "'" in word or "’" in word:
+            elided = _ELISION.match(word)
+            if elided:
+                cut = elided.end()
+                yield word[:cut], start, start + cut
+                word, start = word[cut:], start + cut
+        yield word, start, match.end()
+
+
 class FrenchTokenizer(Tokenizer):
     """Words of letters and digits; apostrophes inside a word are kept for FrenchFilter."""
 
@@ -98,6 +122,7 @@ class FrenchTokenizer(Tokenizer):
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
                  start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs: Any) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.verbatim = not tokenize  # a whole text: a prefix or a range bound, never a stop term
         if not tokenize:
             t.original = t.text = value
             t.boost = 1.0
@@ -107,8 +132,8 @@ class FrenchTokenizer(Tokenizer):
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        for pos, match in enumerate(_WORD.finditer(value), start=start_pos):
-            t.text = match.group()
+        for pos, (word, start, end) in enumerate(words(value), start=start_pos):
+            t.text = word
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
@@ -116,23 +141,23 @@ class FrenchTokenizer(Tokenizer):
             if positions:
                 t.pos = pos
             if chars:
-                t.startchar = start_char + match.start()
-                t.endchar = start_char + match.end()
+                t.startchar = start_char + start
+                t.endchar = start_char + end
             yield t
 
 
 class FrenchWords:
-    """The indexed form of a word, cached: elision, case, ligatures, accents, stop words and
-    the Snowball stem, each word of an archive analysed once per process."""
+    """The indexed form of a word, cached: case, ligatures, accents, the Snowball stem, and
+    the marked term of a stop word or an elision; each word of an archive analysed once."""
 
     def __init__(self, stoplist: frozenset[str] = _STOP_LIST, cache_size: int = 500_000) -> None:
         self.stoplist = stoplist
         self.cache_size = cache_size
-        self._cache: dict[str, tuple[str, int]] = {}
+        self._cache: dict[str, str] = {}
         self._stemmer: Any = None
 
-    def form(self, word: str) -> tuple[str, int]:
-        """(the term, '' for a stop word or an elision alone; the length of the elision)."""
+    def term(self, word: str) -> str:
+        """The term of one word ('' when nothing of it is left to index)."""
         found = self._cache.get(word)
         if found is None:
             found = self._analyse(word)
@@ -141,24 +166,21 @@ class FrenchWords:
             self._cache[word] = found
         return found
 
-    def term(self, word: str) -> str:
-        return self.form(word)[0]
-
-    def _analyse(self, word: str) -> tuple[str, int]:
-        elided = _ELISION.match(word)
-        cut = elided.end() if elided else 0
-        lowered = word[cut:].lower().translate(_LIGATURES)
+    def _analyse(self, word: str) -> str:
+        lowered = word.lower().translate(_LIGATURES)
+        if lowered.endswith("'"):  # an elision (its own word: see words())
+            return STOP_MARK + fold(lowered[:-1])
         folded = fold(lowered)
         if _stop_key(lowered, folded) in self.stoplist:
-            return "", cut
+            return STOP_MARK + folded
         if self._stemmer is None:
             self._stemmer = Stemmer.Stemmer("french")
-        return fold(str(self._stemmer.stemWord(_accented_suffix(folded)))) or folded, cut
+        return fold(str(self._stemmer.stemWord(_accented_suffix(folded)))) or folded
 
 
 class FrenchFilter(Filter):
-    """Applies FrenchWords to a token stream; stop words keep their positions (removed, or
-    folded when the caller keeps stop words)."""
+    """Applies FrenchWords to a token stream; stop words keep their positions and are dropped
+    when the tokens ask it (``removestops``)."""
 
     def __init__(self, stoplist: frozenset[str] = _STOP_LIST, cache_size: int = 500_000) -> None:
         self.stoplist = stoplist
@@ -179,18 +201,17 @@ class FrenchFilter(Filter):
         self.__init__(**state)  # type: ignore[misc]
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        form = self.words.form
+        term_of = self.words.term
         for t in tokens:
-            word = t.text
-            found, cut = form(word)
-            if not found:
+            term = term_of(t.text)
+            if term[:1] == STOP_MARK:
                 if t.removestops:
                     continue
-                found = fold(word)
-            if t.chars:
-                t.startchar += cut
-            t.text = found
-            yield t
+                if getattr(t, "verbatim", False):
+                    term = term[1:]
+            if term:
+                t.text = term
+                yield t
 
 
 class FrenchAnalyzer(CompositeAnalyzer):
@@ -200,20 +221,24 @@ class FrenchAnalyzer(CompositeAnalyzer):
     def __init__(self) -> None:
         super().__init__(FrenchTokenizer(), FrenchFilter())
 
+    @staticmethod
+    def is_stop_term(term: str) -> bool:
+        return is_stop_term(term)
+
     def terms(self, text: str) -> list[str]:
-        """The term at each position of ``text`` ('' where a stop word was)."""
-        form = self.items[1].words.form
-        return [form(word)[0] for word in _WORD.findall(text)]
+        """The term at each position of ``text``, stop words' terms included."""
+        term_of = self.items[1].words.term
+        return [term_of(word) for word, _, _ in words(text)]
 
     def spans(self, text: str) -> list[tuple[str, int, int]]:
-        """(term, start, end) of each word of ``text`` that is not a stop word, the elision
-        left out of the span: what ``self(text, chars=True)`` gives."""
-        form = self.items[1].words.form
+        """(term, start, end) of each word of ``text`` that is not a stop word: what
+        ``self(text, chars=True)`` gives."""
+        term_of = self.items[1].words.term
         spans = []
-        for match in _WORD.finditer(text):
-            found, cut = form(match.group())
-            if found:
-                spans.append((found, match.start() + cut, match.end()))
+        for word, start, end in words(text):
+            term = term_of(word)
+            if term and term[0] != STOP_MARK:
+                spans.append((term, start, end))
         return spans
 
 

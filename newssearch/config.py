@@ -67,6 +67,9 @@ DEFAULT_RANKING: Final = Ranking()
 SNIPPET_FRAGMENTS: Final = 3
 SNIPPET_CHARS: Final = 220
 SNIPPET_FIRST_CHARS: Final = 320
+# Snippets and the rerank read at most this much of an article (about 15,000 words): a
+# 50 MB record must not make a query read 50 MB.
+SNIPPET_SCAN_CHARS: Final = 100_000
 
 # Semantic vectors (``--semantic``) describe an article's title and this many characters of
 # its body: the lead of a news article, and the cost of encoding bounded (about 12 ms of CPU
@@ -92,4 +95,4 @@ WRITER_LIMIT_MB: Final = 512
 MP_MIN_BYTES: Final = 8 * 1024 * 1024
 MP_BATCH: Final = 256
 
-INDEX_FORMAT_VERSION: Final = 7
+INDEX_FORMAT_VERSION: Final = 8

@@ -20,21 +20,22 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.qparser import (
     AndGroup,
-    FieldAliasPlugin,
-    GtLtPlugin,
+    FuzzyTermPlugin,
     MultifieldPlugin,
     PhrasePlugin,
     QueryParser,
     SingleQuotePlugin,
+    TextNode,
     WildcardPlugin,
 )
 from whoosh.fields import Schema
 
-from .analysis import analyse, exact_form, fold
+from .analysis import analyse, exact_form, fold, is_stop_term
 from .config import DEFAULT_RANKING, MAX_QUERY_CHARS, Ranking
 from .errors import QueryError
-from .engine import GappedPhrase
-from .schema import BODY, PUBLISHED, QUERY_FIELDS, TITLE
+from .engine import CloseTerm, GappedPhrase
+from .filters import FILTER_FIELDS, Filters, extract_filters
+from .schema import BODY, QUERY_FIELDS, TITLE
 
 _FIELD_SYNTAX = re.compile(r"(?<![\w\"])([^\W\d_][\w]*):(?=\S)")
 _COLON_AS_PUNCTUATION = re.compile(r"(\w):(?=\s|$)")
@@ -42,13 +43,18 @@ _MINUS_AS_NOT = re.compile(r"(^|[\s(])-(?=[\w\"(])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def _analysed(parser: Any, fieldname: str, text: str) -> tuple[list[str], list[int]]:
+def _analysed(parser: Any, fieldname: str, text: str, *, bare: bool) -> tuple[list[str], list[int]]:
+    """The terms of ``text`` and their positions, stop words included. A ``bare`` word (not
+    in a phrase) loses its elision (``l'armée`` is ``armée``), and a stop word alone goes."""
     field = parser.schema[fieldname]
-    words, positions = [], []
-    for t in field.tokenize(text, mode="query", positions=True):
-        words.append(t.text)
-        positions.append(t.pos)
-    return words, positions
+    tokens = [(t.text, t.pos, t.original) for t in field.tokenize(text, mode="query", positions=True,
+                                                                   removestops=False, keeporiginal=True)]
+    if bare:
+        while tokens and is_stop_term(tokens[0][0]) and tokens[0][2][-1:] in ("'", "’"):  # an elision
+            tokens.pop(0)
+        if len(tokens) == 1 and is_stop_term(tokens[0][0]):
+            tokens = []
+    return [term for term, _, _ in tokens], [pos for _, pos, _ in tokens]
 
 
 class _GappedPhraseNode(PhrasePlugin.PhraseNode):
@@ -56,7 +62,7 @@ class _GappedPhraseNode(PhrasePlugin.PhraseNode):
         fieldname = self.fieldname or parser.fieldname
         if fieldname not in parser.schema or not parser.schema[fieldname].analyzer:
             return super().query(parser)
-        words, positions = _analysed(parser, fieldname, self.text)
+        words, positions = _analysed(parser, fieldname, self.text, bare=False)
         return GappedPhrase(fieldname, words, positions, slop=self.slop, boost=self.boost)
 
 
@@ -73,6 +79,20 @@ class _PhrasePlugin(PhrasePlugin):
         return [(_GappedPhraseTagger(self.expr), 0)]
 
 
+class _FuzzyPlugin(FuzzyTermPlugin):
+    """``word~`` / ``word~2``: the terms within one or two edits of the word's analysed
+    (folded, stemmed) form, whose first two letters are the word's (``word~2/1``: first one)."""
+
+    class FuzzyTermNode(FuzzyTermPlugin.FuzzyTermNode):
+        qclass = CloseTerm
+
+        def query(self, parser: Any) -> Any:
+            q = TextNode.query(self, parser)
+            if isinstance(q, wq.FuzzyTerm):
+                q.maxdist, q.prefixlength = min(self.maxdist, 2), self.prefixlength or 2
+            return q
+
+
 class _StarOnlyWildcardPlugin(WildcardPlugin):
     """``*`` is a wildcard; ``?`` is left as punctuation."""
 
@@ -81,14 +101,15 @@ class _StarOnlyWildcardPlugin(WildcardPlugin):
 
 
 class FrenchQueryParser(QueryParser):
-    """MultifieldParser whose hyphenated words keep stop-word gaps as GappedPhrase."""
+    """MultifieldParser whose hyphenated words are phrases, stop words included
+    (``Notre-Dame``, ``Val-de-Marne``)."""
 
     def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0,
                    tokenize: bool = True, removestops: bool = True) -> Any:
         field = self.schema[fieldname] if self.schema and fieldname in self.schema else None
         if field is None or not tokenize or field.self_parsing() or not field.analyzer:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        words, positions = _analysed(self, fieldname, text)
+        words, positions = _analysed(self, fieldname, text, bare=True)
         if not words:
             return None
         if len(words) == 1:
@@ -125,6 +146,8 @@ class ParsedQuery:
     ordered: tuple[str, ...] = ()  # the query's terms in the order written
     question: bool = False  # the text reads as a French question
     any_query: wq.Query | None = None
+    filters: Filters = Filters()  # source: and date: written in the query
+    fuzzy: tuple[tuple[str, int, int], ...] = ()  # (term, edits, prefix) of word~ terms, to highlight
 
     @property
     def loose(self) -> wq.Query:
@@ -140,8 +163,7 @@ def make_parser(schema: Schema, *, title_boost: float = 2.0) -> FrenchQueryParse
     parser.remove_plugin_class(PhrasePlugin)
     parser.add_plugin(_StarOnlyWildcardPlugin())
     parser.add_plugin(_PhrasePlugin())
-    parser.add_plugin(GtLtPlugin())
-    parser.add_plugin(FieldAliasPlugin({PUBLISHED: ["date"]}))
+    parser.add_plugin(_FuzzyPlugin())
     return parser
 
 
@@ -169,8 +191,8 @@ def clean_query(text: str) -> str:
         parts[i] = _MINUS_AS_NOT.sub(r"\1NOT ", parts[i])
     text = '"'.join(parts)
     for name in _FIELD_SYNTAX.findall(text):
-        if name.lower() not in QUERY_FIELDS and name.lower() not in ("date", PUBLISHED):
-            known = ", ".join(sorted(set(QUERY_FIELDS) | {"date"}))
+        if name.lower() not in QUERY_FIELDS and name.lower() not in FILTER_FIELDS:
+            known = ", ".join(sorted(set(QUERY_FIELDS) | set(FILTER_FIELDS) - {"published"}))
             raise QueryError(f"Unknown field '{name}:' in query (known fields: {known}).")
     return re.sub(r"(?<![\w\"])([^\W\d_]\w*):", lambda m: m.group(1).lower() + ":", text)
 
@@ -235,44 +257,61 @@ def parse_query(schema: Schema, text: str, *, ranking: Ranking = DEFAULT_RANKING
 
 
 def _parse(schema: Schema, text: str, ranking: Ranking, question: bool) -> ParsedQuery:
-    cleaned = clean_query(text)
+    cleaned, filters = extract_filters(clean_query(text))
     if ranking.question_words:
         dropped = QUESTION_WORDS
         if ranking.answer_type_words and is_question(text):
             dropped = QUESTION_WORDS | ANSWER_TYPE_WORDS
         cleaned = drop_question_words(cleaned, dropped)
+    if not cleaned.strip():  # only filters (source:, date:): every article they let through
+        return ParsedQuery(wq.Every(), frozenset(), (), 0, question=question, filters=filters)
     parser = make_parser(schema, title_boost=ranking.title_boost)
+    q = _whoosh_parse(parser, cleaned, text)
+    if not _searchable(q) and '"' not in cleaned and (words := plain_words(cleaned)):
+        q = _whoosh_parse(parser, f'"{words}"', text)  # only stop words: a name such as "La Une"
+    if not _searchable(q):
+        raise QueryError(f"The query {text!r} has no searchable words (only punctuation).")
+    terms, prefixes, fuzzy = _positive_terms(q)
+    tokens = [t.copy() for t in schema[BODY].analyzer(cleaned, keeporiginal=True, mode="query") if t.text in terms]
+    return ParsedQuery(q, frozenset(terms), tuple(sorted(prefixes)), len(terms) + len(prefixes) + len(fuzzy),
+                       frozenset(exact_form(t.original) for t in tokens), tuple(t.text for t in tokens),
+                       question, loosened(q), filters, tuple(sorted(fuzzy)))
+
+
+def _whoosh_parse(parser: Any, cleaned: str, text: str) -> wq.Query:
     try:
         q = parser.parse(cleaned)
     except Exception as exc:  # Whoosh raises many types on odd syntax
         raise QueryError(f"Cannot parse query {text!r}: {exc}") from exc
     for node in [q, *q.leaves()]:
-        if isinstance(node, wq.Every):
-            raise QueryError("A lone '*' would match every article: give at least two letters before it.")
+        if isinstance(node, wq.Every) or isinstance(node, wq.Wildcard) and not node.text.strip("*?"):
+            raise QueryError("A wildcard alone would match every article: give at least two letters before it.")
         if isinstance(node, wq.Prefix) and len(node.text) < 2:
             raise QueryError(f"The wildcard '{node.text}*' is too short: give at least two letters.")
-    if q is wq.NullQuery or not any(leaf is not wq.NullQuery for leaf in _positive_leaves(q)):
-        raise QueryError(f"The query {text!r} has no searchable words (only stop words or punctuation).")
-    terms, prefixes = _positive_terms(q)
-    tokens = [t.copy() for t in schema[BODY].analyzer(cleaned, keeporiginal=True, mode="query") if t.text in terms]
-    return ParsedQuery(q, frozenset(terms), tuple(sorted(prefixes)), len(terms) + len(prefixes),
-                       frozenset(exact_form(t.original) for t in tokens), tuple(t.text for t in tokens),
-                       question, loosened(q))
+    return q
 
 
-def _positive_terms(q: wq.Query) -> tuple[set[str], set[str]]:
+def _searchable(q: wq.Query) -> bool:
+    return q is not wq.NullQuery and any(leaf is not wq.NullQuery for leaf in _positive_leaves(q))
+
+
+def _positive_terms(q: wq.Query) -> tuple[set[str], set[str], set[tuple[str, int, int]]]:
+    """The terms to highlight and rank by (stop words' aside), prefixes, and fuzzy terms."""
     terms: set[str] = set()
     prefixes: set[str] = set()
+    fuzzy: set[tuple[str, int, int]] = set()
     for node in _positive_leaves(q):
         if isinstance(node, wq.Prefix):
             prefixes.add(node.text)
         elif isinstance(node, wq.Wildcard):
             prefixes.add(node.text.split("*", 1)[0])
+        elif isinstance(node, wq.FuzzyTerm):
+            fuzzy.add((node.text, node.maxdist, node.prefixlength))
         elif isinstance(node, wq.Phrase):
-            terms.update(node.words)
-        elif isinstance(node, wq.Term) and node.fieldname in (TITLE, BODY):
+            terms.update(w for w in node.words if not is_stop_term(w))
+        elif isinstance(node, wq.Term) and node.fieldname in (TITLE, BODY) and not is_stop_term(node.text):
             terms.add(node.text)
-    return terms, prefixes
+    return terms, prefixes, fuzzy
 
 
 def _positive_leaves(q: wq.Query) -> Iterator[wq.Query]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .analysis import exact_form
-from .config import Ranking
+from .config import SNIPPET_SCAN_CHARS, Ranking
 from .queries import ParsedQuery
 from .schema import BODY, TITLE, VECTOR
 from .semantic import cosines, question_vector
@@ -90,7 +90,8 @@ def _rescore(searcher: Any, head: list[tuple[int, float]], terms: frozenset[str]
     for docnum, score in head:
         stored = searcher.stored_fields(docnum)
         vectors.append(stored.get(VECTOR))
-        body = matched_positions(analyzer, stored.get(BODY, ""), terms)
+        text = stored.get(BODY, "")[:SNIPPET_SCAN_CHARS]
+        body = matched_positions(analyzer, text, terms)
         title = matched_positions(analyzer, stored.get(TITLE, ""), terms)
         share = sum(weights[t] for t in {t for _, t in body} | {t for _, t in title}) / total
         near = (max(closeness(body, ranking.window), closeness(title, ranking.window)) - 1) / (len(terms) - 1)
@@ -98,7 +99,7 @@ def _rescore(searcher: Any, head: list[tuple[int, float]], terms: frozenset[str]
         if ranking.pairs and ordered:
             score *= 1 + ranking.pairs * max(pair_share(body, ordered), pair_share(title, ordered))
         if ranking.exact and exact:
-            found = exact_forms(analyzer, stored.get(TITLE, "") + " " + stored.get(BODY, ""))
+            found = exact_forms(analyzer, stored.get(TITLE, "") + " " + text)
             score *= 1 + ranking.exact * len(exact & found) / len(exact)
         rescored.append((docnum, score))
     return rescored, vectors

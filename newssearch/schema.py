@@ -28,8 +28,9 @@ MONTH: Final = "month"  # "2023-01", a column for the timeline facet
 GROUP: Final = "group"  # wire-story group key (grouping.py), a column for collapsing
 VECTOR: Final = "vector"  # stored: the article's sentence vector, in --semantic indexes (semantic.py)
 
-# Fields a user may name in a query (title:..., source:...), and the field each searches.
-QUERY_FIELDS: Final = {TITLE: TITLE, BODY: BODY, SOURCE: SOURCE, "id": ID_FIELD}
+# Fields a user may search in a query (title:..., id:...), and the field each searches;
+# source: and date: are filters (filters.py).
+QUERY_FIELDS: Final = {TITLE: TITLE, BODY: BODY, "id": ID_FIELD}
 
 
 def _text(**kwargs: Any) -> TEXT:
@@ -56,7 +57,7 @@ def build_schema() -> Schema:
             FILE: STORED(),
             TITLE: _text(analyzer=analyzer, stored=True, multitoken_query="phrase"),
             BODY: _text(analyzer=analyzer, stored=True, multitoken_query="phrase"),
-            SOURCE: _text(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+            SOURCE: STORED(),  # filtered on through SOURCE_KEY, never searched as text
             SOURCE_KEY: ID(sortable=True),
             URL: STORED(),
             AUTHOR: STORED(),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
 from typing import Any, Literal
 
 from whoosh import query as wq
@@ -22,15 +21,15 @@ from .analysis import analyse
 from .config import DEFAULT_LIMIT, DEFAULT_RANKING, MAX_LIMIT, SNIPPET_FRAGMENTS, Ranking
 from .errors import QueryError
 from .facets import Facets, count_facets
+from .filters import DateLike
 from .hits import Hit, build_hit, term_matcher
 from .queries import ParsedQuery, parse_query
 from .reranking import rerank
-from .schema import BODY, GROUP, PUBLISHED, SOURCE_KEY, TITLE, source_key
+from .schema import BODY, GROUP, PUBLISHED, TITLE
 from .spelling import suggestion
 
 Sort = Literal["relevance", "date"]
 Mode = Literal["auto", "all", "any"]
-DateLike = date | datetime | str | None
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def search(searcher: Any, request: SearchRequest) -> Results:
     """Run ``request`` on an open Whoosh searcher and build the requested page of hits."""
     run, partial = _search(searcher, request)
     page = _page(searcher, run, request)
-    hint = suggestion(searcher, request.query, analyse) if not page or partial else None
+    hint = suggestion(searcher, request.query, analyse)
     facets = count_facets(searcher, run.collector.story_docs()) if request.facets else None
     return Results(hits=page, total=run.total, partial=partial, query=request.query, suggestion=hint,
                    facets=facets)
@@ -146,7 +145,7 @@ def _run(searcher: Any, parsed: ParsedQuery, request: SearchRequest, any_word: b
     by_date = request.sort == "date"
     collector = engine.collect(
         searcher, parsed.loose if any_word else parsed.query, weighting=weighting(ranking),
-        restrict=build_filter(request.since, request.until, request.source),
+        restrict=parsed.filters.query(request.source, request.since, request.until),
         collapse=None if request.all_versions or GROUP not in searcher.schema else GROUP,
         final=(lambda docnum, score: _timestamp(dates, docnum)) if by_date else None)
     want = None if request.limit is None else request.page * request.limit
@@ -181,37 +180,12 @@ def _matcher(searcher: Any, parsed: ParsedQuery) -> Any:
     """The query's terms for snippets, weighted by IDF so that the passages with a query's
     rare words come first (a prefix weighs like its rarest term). PIAF answer-in-snippet@1
     0.523 -> 0.526, with --semantic 0.529 -> 0.533 (benchmarks/relevance.py --peers none)."""
-    weights = {term: searcher.idf(BODY, term) for term in parsed.terms} if searcher.doc_count() else {}
+    reader = searcher.reader()
+    terms = parsed.terms | {t for text, edits, prefix in parsed.fuzzy for field in (TITLE, BODY)
+                            for t in engine.close_terms(reader, field, text, edits, prefix)}
+    weights = {term: searcher.idf(BODY, term) for term in terms} if searcher.doc_count() else {}
     weights |= {prefix: max(weights.values(), default=1.0) for prefix in parsed.prefixes}
-    return term_matcher(searcher.schema, parsed.terms, parsed.prefixes, weights)
-
-
-def to_datetime(value: DateLike, *, end_of_day: bool = False) -> datetime | None:
-    """A date bound as naive UTC (Whoosh's form). A bare date as ``until`` means its end."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value) if "T" in value or " " in value.strip() else date.fromisoformat(value)
-        except ValueError as exc:
-            raise QueryError(f"Invalid date {value!r}: use YYYY-MM-DD.") from exc
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time.max if end_of_day else time.min)
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
-
-
-def build_filter(since: DateLike = None, until: DateLike = None, source: str | None = None) -> wq.Query | None:
-    parts: list[wq.Query] = []
-    start, end = to_datetime(since), to_datetime(until, end_of_day=True)
-    if start and end and start > end:
-        raise QueryError(f"since ({start.date()}) is after until ({end.date()}).", parameters=("since", "until"))
-    if start or end:
-        parts.append(wq.DateRange(PUBLISHED, start, end))
-    if source:
-        parts.append(wq.Term(SOURCE_KEY, source_key(source)))
-    return wq.And(parts) if len(parts) > 1 else parts[0] if parts else None
+    return term_matcher(searcher.schema, terms, parsed.prefixes, weights)
 
 
 _NO_DATE = 2**63  # an undated article holds the column's default, 2**64 - 1: count it as oldest

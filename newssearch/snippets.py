@@ -13,10 +13,11 @@ common ones).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from .config import SNIPPET_CHARS, SNIPPET_FIRST_CHARS, SNIPPET_FRAGMENTS
+from .config import SNIPPET_CHARS, SNIPPET_FIRST_CHARS, SNIPPET_FRAGMENTS, SNIPPET_SCAN_CHARS
 
 Span = tuple[int, int]
 Analyse = Callable[[str], Iterable[tuple[str, int, int]]]
@@ -78,38 +79,73 @@ def best_snippets(text: str, matcher: TermMatcher, *, fragments: int = SNIPPET_F
                   chars: int = SNIPPET_CHARS, first_chars: int | None = SNIPPET_FIRST_CHARS) -> list[Snippet]:
     """Up to ``fragments`` sentences of ``text`` that together show the most query terms,
     best first, the first cut to about ``first_chars`` (None: ``chars``) and the others to
-    ``chars``. With no match, the opening of the text (no spans)."""
+    ``chars``; never the same sentence twice, and prose before lists of links or headlines.
+    With no match, the opening of the text (no spans). Linear in the text's length, of which
+    the first SNIPPET_SCAN_CHARS characters are looked at."""
+    text = text[:SNIPPET_SCAN_CHARS]
     matches = matcher.matches(text)
     sentences = _sentences(text)
     first = chars if first_chars is None else first_chars
     if not matches:
         return [_cut(text, *sentences[0], [], first)] if sentences and text.strip() else []
-    inside = [[m for m in matches if start <= m.start < end] for start, end in sentences]
-    chosen = _cover(inside, fragments, matcher.weight)
+    inside = _by_sentence(sentences, matches)
+    chosen = _cover(text, sentences, inside, fragments, matcher.weight)
     return [_cut(text, *sentences[index], inside[index], chars if n else first) for n, index in enumerate(chosen)]
 
 
-def _cover(inside: list[list[_Match]], fragments: int, weight: Callable[[Iterable[str]], float]) -> list[int]:
-    """Greedy cover: each next sentence adds the most (weight of) query terms not yet shown,
-    then has the most distinct terms, then the most matches, then comes first."""
+def _by_sentence(sentences: list[Span], matches: list[_Match]) -> list[list[_Match]]:
+    """The matches inside each sentence (both in text order: one pass)."""
+    inside: list[list[_Match]] = [[] for _ in sentences]
+    index = 0
+    for match in matches:
+        while index < len(sentences) and sentences[index][1] <= match.start:
+            index += 1
+        if index < len(sentences) and sentences[index][0] <= match.start:
+            inside[index].append(match)
+    return inside
+
+
+def _cover(text: str, sentences: list[Span], inside: list[list[_Match]], fragments: int,
+           weight: Callable[[Iterable[str]], float]) -> list[int]:
+    """Greedy cover: each next sentence is prose rather than a list of links or headlines,
+    adds the most (weight of) query terms not yet shown, then has the most distinct terms,
+    then the most matches, then comes first; a sentence already shown (the same words, as
+    where an article repeats its lead) is not shown again."""
+    candidates = {index: (_is_prose(text, *sentences[index]), {m.term for m in found})
+                  for index, found in enumerate(inside) if found}
     chosen: list[int] = []
+    seen: set[str] = set()
     shown: set[str] = set()
-    for _ in range(fragments):
-        best, best_key = None, (0.0, 0.0, 0)
-        for index, found in enumerate(inside):
-            if index in chosen or not found:
-                continue
-            terms = {m.term for m in found}
-            key = (weight(terms - shown), weight(terms), len(found))
+    while len(chosen) < fragments:
+        best, best_key = None, (False, 0.0, 0.0, 0)
+        for index, (prose, terms) in candidates.items():
+            key = (prose, weight(terms - shown), weight(terms), len(inside[index]))
             if key > best_key:
                 best, best_key = index, key
         if best is None:
             break
+        del candidates[best]
+        same = " ".join(text[slice(*sentences[best])].lower().split())
+        if same in seen:
+            continue
+        seen.add(same)
         chosen.append(best)
         shown |= {m.term for m in inside[best]}
     return chosen
 
 
+# A list of links ("Lire aussi : ...", "À lire également", "Voir aussi") or of headlines (a
+# short line that does not end like a sentence) is shown only when no prose has the words.
+_LINKS = re.compile(r"(?:À|A)?\s*(?:lire|voir|regarder|écouter|ecouter)\s+(?:aussi|également|egalement)\b|"
+                    r"(?:sur le même sujet|articles? liés?)\b", re.IGNORECASE)
+_HEADLINE_WORDS = 12
+
+
+def _is_prose(text: str, start: int, end: int) -> bool:
+    if _LINKS.match(text, start, end):
+        return False
+    line_end = text.find("\n", start, end)
+    return text[end - 1:end] in ".!?…»\"" or len(text[start:line_end if line_end >= 0 else end].split()) > _HEADLINE_WORDS
 def _sentences(text: str) -> list[Span]:
     spans, start = [], 0
     for boundary in _SENTENCE_END.finditer(text):
@@ -138,13 +174,24 @@ def _cut(text: str, start: int, end: int, matches: list[_Match], chars: int) -> 
 
 
 def _densest(matches: list[_Match], width: int) -> int:
-    """The centre of the window of ``width`` characters holding the most distinct terms."""
+    """The centre of the window of ``width`` characters holding the most distinct terms (then
+    the most matches), the first such window; one pass with two ends."""
     best, best_key = matches[0].start, (0, 0)
+    counts: Counter[str] = Counter()
+    last = 0  # the window is matches[i:last]
     for i, first in enumerate(matches):
-        window = [m for m in matches[i:] if m.end - first.start <= width]
-        key = (len({m.term for m in window}), len(window))
-        if key > best_key:
-            best_key, best = key, (first.start + window[-1].end) // 2
+        while last < len(matches) and matches[last].end - first.start <= width:
+            counts[matches[last].term] += 1
+            last += 1
+        key = (len(counts), last - i)
+        if last > i and key > best_key:
+            best_key, best = key, (first.start + matches[last - 1].end) // 2
+        if last > i:
+            counts[first.term] -= 1
+            if not counts[first.term]:
+                del counts[first.term]
+        else:
+            last = i + 1
     return best
 
 
@@ -157,5 +204,6 @@ def _word_bounds(text: str, start: int, end: int) -> Span:
 
 
 def _is_sentence_start(text: str, at: int) -> bool:
-    before = text[:at].rstrip(" ")
-    return not before or before[-1] in ".!?…»\n"
+    while at > 0 and text[at - 1] == " ":
+        at -= 1
+    return at == 0 or text[at - 1] in ".!?…»\n"

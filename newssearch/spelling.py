@@ -1,57 +1,62 @@
-"""Did you mean: a query's unknown words replaced by the closest words the index knows."""
+"""Did you mean: a query's unknown or rare words replaced by close words the index knows
+better (``Leopord`` -> ``Leopard``, ``Sarkosy`` -> ``Sarkozy``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from rapidfuzz.distance import OSA
 from whoosh import query as wq
 
+from .engine import close_terms
 from .schema import BODY, TITLE
 
 Analyse = Callable[[str], list[str]]
+RARE = 1_000  # a word in at most one article in RARE (and at least one) is rare...
+MORE_FREQUENT = 20  # ...and is corrected to a close word in this many times more articles
+_PUNCTUATION = ".,;:!?«»\"()[]'’"
 
 
 def suggestion(searcher: Any, text: str, analyse: Analyse) -> str | None:
-    """``text`` with each word that the index does not know replaced by the closest known
-    word (edit distance 1, or 2 for words of 6+ letters), shown as it appears in articles;
-    None when every word is known or nothing close exists."""
+    """``text`` with each word the index does not know, or knows in few articles, replaced by
+    the closest word it knows (in MORE_FREQUENT times as many articles for a rare word; at
+    most 1 edit away, 2 for words of 6+ letters), shown as written in the articles; None when
+    no word is replaced."""
     reader = searcher.reader()
+    rare = max(1, reader.doc_count() // RARE)
     changed = False
     words = []
     for word in text.split():
-        terms = analyse(word)
-        if len(terms) != 1 or any((f, terms[0]) in reader for f in (BODY, TITLE)) or not word.isalpha():
-            words.append(word)
-            continue
-        close = _closest(reader, terms[0], 2 if len(word) >= 6 else 1)
+        core = word.strip(_PUNCTUATION)
+        terms = analyse(core) if core.isalpha() else []
+        known = _frequency(reader, terms[0]) if len(terms) == 1 else rare + 1
+        # an unknown word is compared with every word of its first letter; a known one (a
+        # rare word: a name, often) only with those of its first two, which costs less
+        close = _closest(reader, terms[0], 2 if len(core) >= 6 else 1, max(1, MORE_FREQUENT * known),
+                         prefix=2 if known else 1) if known <= rare else None
         surface = _surface(searcher, close, analyse) if close else None
-        words.append(surface or word)
+        words.append(word.replace(core, surface) if surface else word)
         changed = changed or surface is not None
     return " ".join(words) if changed else None
 
 
-def _closest(reader: Any, term: str, distance: int) -> str | None:
-    """The known term nearest to ``term`` (a swap of two letters counts as one edit), the
-    most frequent among equals."""
-    found = {t for f in (BODY, TITLE) for t in reader.terms_within(f, term, distance, prefix=1)}
-    if not found:
-        return None
-    return str(min(sorted(found), key=lambda t: (edit_distance(term, t),
-                                                 -reader.doc_frequency(BODY, t) - reader.doc_frequency(TITLE, t))))
+def _frequency(reader: Any, term: str) -> int:
+    return int(reader.doc_frequency(BODY, term) + reader.doc_frequency(TITLE, term))
+
+
+def _closest(reader: Any, term: str, distance: int, at_least: int, prefix: int) -> str | None:
+    """The known term nearest to ``term`` in at least ``at_least`` articles, the most frequent
+    among equals, among those sharing its first ``prefix`` letters."""
+    found = {t for f in (BODY, TITLE) for t in close_terms(reader, f, term, distance, prefix)} - {term}
+    ranked = sorted((edit_distance(term, t), -_frequency(reader, t), t) for t in found)
+    return next((t for _, minus_df, t in ranked if -minus_df >= at_least), None)
 
 
 def edit_distance(a: str, b: str) -> int:
     """Optimal string alignment distance: insertions, deletions, substitutions and swaps of
     two adjacent letters each cost one (the usual typos)."""
-    rows = [list(range(len(b) + 1))] + [[i] + [0] * len(b) for i in range(1, len(a) + 1)]
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
-    return rows[len(a)][len(b)]
+    return int(OSA.distance(a, b))
 
 
 def _surface(searcher: Any, term: str, analyse: Analyse) -> str | None:
@@ -61,7 +66,7 @@ def _surface(searcher: Any, term: str, analyse: Analyse) -> str | None:
         for docnum in docs:
             text = searcher.stored_fields(docnum).get(fieldname, "")
             for word in text.split():
-                stripped = word.strip(".,;:!?«»\"()[]'’")
+                stripped = word.strip(_PUNCTUATION)
                 if analyse(stripped) == [term]:
                     return str(stripped)
     return None

@@ -150,3 +150,36 @@ def test_did_you_mean_prefers_the_nearest_word_to_the_most_frequent(tmp_path: Pa
     with NewsIndex.open(tmp_path / "ix", create=True) as ix:
         ix.add([tmp_path / "a.jsonl"])
         assert ix.query("juoeur").suggestion == "joueur"
+
+
+@pytest.fixture(scope="module")
+def politics(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
+    """Mélenchon in 25 articles and Sarkozy in 21, each misspelt once (as in real archives)."""
+    from .conftest import write_jsonl
+
+    folder = tmp_path_factory.mktemp("politics")
+    records = [{"id": f"m{i}", "title": f"Meeting {i}", "body": f"Jean-Luc Mélenchon parle à Lille, jour {i}."}
+               for i in range(25)]
+    records += [{"id": f"s{i}", "title": f"Procès {i}", "body": f"Nicolas Sarkozy au tribunal, audience {i}."}
+                for i in range(21)]
+    records += [{"id": "typo-m", "title": "Coquille", "body": "Mélanchon était à Marseille."},
+                {"id": "typo-s", "title": "Coquille", "body": "Sarkosy était à Nice."},
+                {"id": "rare", "title": "Rare", "body": "Le mot Lyom ne paraît qu'une fois."}]
+    records += [{"id": f"l{i}", "title": f"Lyon {i}", "body": "Une soirée à Lyon."} for i in range(5)]
+    write_jsonl(folder / "a.jsonl", records)
+    ix = NewsIndex.open(folder / "ix", create=True)
+    ix.add([folder / "a.jsonl"], group=False)
+    return ix
+
+
+@pytest.mark.parametrize("query, suggestion", [
+    ("Mélanchon", "Mélenchon"),  # found in one article; Mélenchon in 25
+    ("Sarkosy", "Sarkozy"),  # 1 against 21
+    ("Sarkosy Mélenchon", "Sarkozy Mélenchon"),
+    ("Mélenchon", None),
+    ("Lyom", None),  # rare, but Lyon is in only 5 articles: not 20 times more
+])
+def test_did_you_mean_fires_for_rare_words_with_a_much_more_frequent_neighbour(
+        politics: NewsIndex, query: str, suggestion: str | None) -> None:
+    results = politics.query(query)
+    assert results.hits and results.suggestion == suggestion

@@ -119,7 +119,9 @@ def test_partial_matches_are_announced(runner: CliRunner, indexed: Path) -> None
         ('"Ramstein Leopard', "Unbalanced quote in query: \"Ramstein Leopard"),
         ("(Ramstein", "Unbalanced parenthesis in query: (Ramstein"),
         ("auteur:Dupont", "Unknown field 'auteur:' in query (known fields: body, date, id, source, title)."),
-        ("le la", "The query 'le la' has no searchable words (only stop words or punctuation)."),
+        ("« ? »", "The query '« ? »' has no searchable words (only punctuation)."),
+        ("date:yesterday", "Invalid date in date:yesterday: use YYYY-MM-DD, YYYY-MM or YYYY, "
+                           "e.g. date:>2023-01-01 or date:[2021-01-01 to 2021-12-31]."),
     ],
 )
 def test_malformed_query_exits_2_with_one_line(runner: CliRunner, indexed: Path, query: str, message: str) -> None:

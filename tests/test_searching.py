@@ -37,8 +37,11 @@ def ids(ix: NewsIndex, query: str, **kwargs: object) -> list[str]:
         ("Medved*", {"a4", "SEED"}),
         ("title:char", {"a1", "a3"}),
         ("title:(alliance anti-US)", {"a4", "SEED"}),
-        ('source:"Courrier du Nord"', {"a1", "a3"}),
-        ("source:gazette", {"a2"}),
+        ('source:"Le Courrier du Nord"', {"a1", "a3"}),  # a source is matched exactly, as --source does
+        ("source:\"la gazette de LYON\"", {"a2"}),
+        ("source:gazette", set()),
+        ('char -source:"Le Courrier du Nord"', {"SEED"}),  # the seed article has no source
+        ('alliance OR char -source:"Le Courrier du Nord"', {"a4", "SEED"}),
         ('"envoi de chars"', {"a1"}),
         ('"envoi chars"', set()),
         ('"chars Leopard"', {"a1", "SEED"}),
@@ -125,7 +128,6 @@ def test_paging(tmp_index: NewsIndex) -> None:
         ("(char OR Leopard", "Unbalanced parenthesis in query"),
         ("char) OR (Leopard", "Unbalanced parenthesis in query"),
         ("auteur:Dupont", "Unknown field 'auteur:'"),
-        ("le la les", "has no searchable words"),
         ("« ? ! »", "has no searchable words"),
         ("a*", "too short"),
         ("x" * 3000, "The query is too long"),
@@ -212,3 +214,31 @@ def test_totals_count_every_match_once_the_top_hits_are_full(tmp_path: Path, sor
         ix.add([tmp_path / "a.jsonl"])
         results = ix.query("alpha", limit=10, sort=sort, all_versions=all_versions)  # type: ignore[arg-type]
         assert results.total == 100 and len(results.hits) == 10
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("Medvedv~", {"a4", "SEED"}),  # one edit from medvedev
+    ("Medvedeff~2", {"a4", "SEED"}),  # two edits
+    ("Medvedeff~", set()),  # not within one
+    ("Leopord~", {"a1", "SEED"}),
+    ("léopart~", {"a1", "SEED"}),  # on the folded form
+    ("Abrams~0", {"a1"}),
+])
+def test_fuzzy_words(tmp_index: NewsIndex, query: str, expected: set[str]) -> None:
+    found = {hit.id if not hit.id.endswith(".txt") else "SEED" for hit in tmp_index.search(query, limit=50)}
+    assert found == expected
+
+
+def test_fuzzy_matches_are_highlighted(tmp_index: NewsIndex) -> None:
+    [hit] = tmp_index.search("Medvedv~", source="L'Écho de Paris")
+    assert [hit.snippet.text[s:e] for s, e in hit.snippet.spans] == ["Medvedev"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('"chars Ukraine"', set()),  # a phrase: adjacent
+    ('"chars Ukraine"~5', {"a1"}),  # chars Leopard 2 à l'Ukraine: within 5 words
+    ('"chars Ukraine"~2', set()),
+    ('"Leopard chars"~5', set()),  # in order
+])
+def test_proximity(tmp_index: NewsIndex, query: str, expected: set[str]) -> None:
+    assert {hit.id for hit in tmp_index.search(query, limit=50, source="Le Courrier du Nord")} == expected

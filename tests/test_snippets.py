@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newssearch.analysis import french_analyzer
-from newssearch.searching import term_matcher
+from newssearch.hits import term_matcher
 from newssearch.schema import build_schema
 from newssearch.snippets import best_snippets
 
@@ -79,3 +79,61 @@ def test_the_first_snippet_gets_more_room() -> None:
     body = ("Ramstein " + "mot " * 150 + "fin. ") + ("Leopard " + "mot " * 150 + "fin.")
     first, second = best_snippets(body, matcher("Ramstein", "Leopard"), chars=100, first_chars=300)
     assert 250 <= len(first.text) <= 302 and len(second.text) <= 102
+
+
+def test_a_repeated_sentence_is_shown_once() -> None:
+    lead = "Le gouvernement annonce une réforme des retraites pour 2025."
+    text = f"{lead}\n\n{lead}\n\nLa réforme des retraites sera votée en juin. Les syndicats protestent."
+    shown = [s.text for s in best_snippets(text, matcher("réforme", "retraites"))]
+    assert shown == [lead, "La réforme des retraites sera votée en juin."]
+
+
+@pytest.mark.parametrize("links", [
+    "Lire aussi : CAN 2019 : l'Algérie en quarts, une équipe à surveiller Sénégal-Algérie, un duel",
+    "À lire aussi CAN 2019 Algérie : les Fennecs au Caire",
+    "Voir aussi CAN 2019 : Algérie - Guinée",
+    "CAN 2019 : l'Algérie bat la Guinée",  # a headline: a short line that does not end like a sentence
+])
+def test_prose_comes_before_lists_of_links_or_headlines(links: str) -> None:
+    prose = "L'Algérie accède aux quarts de finale de la CAN après sa victoire, dimanche au Caire."
+    text = f"{links}\n{prose}"
+    first = best_snippets(text, matcher("CAN", "2019", "Algérie"))[0]
+    assert first.text == prose
+
+
+def test_a_list_of_links_is_shown_when_nothing_else_has_the_words() -> None:
+    text = "Le match a eu lieu au Caire.\nLire aussi : CAN 2019, les Fennecs"
+    assert best_snippets(text, matcher("Fennecs"))[0].text == "Lire aussi : CAN 2019, les Fennecs"
+
+
+def test_sentences_and_windows_match_a_plain_reading() -> None:
+    """The one-pass helpers give what comparing everything with everything gives."""
+    import random
+
+    from newssearch.snippets import _by_sentence, _densest, _Match, _sentences
+
+    rng = random.Random(5)
+    words = ["char", "le", "Leopard", "de", "Ukraine", "livre", "Berlin", "x"]
+    for _ in range(200):
+        text = " ".join(rng.choice(words) + rng.choice(["", "", ".", ". ", "\n"]) for _ in range(rng.randint(1, 60)))
+        found = matcher("char", "Leopard", "Ukraine", "Berlin").matches(text)
+        sentences = _sentences(text)
+        assert _by_sentence(sentences, found) == [[m for m in found if a <= m.start < b] for a, b in sentences]
+        if found:
+            width = rng.randint(5, 80)
+            best, key = found[0].start, (0, 0)
+            for i, first in enumerate(found):
+                window = [m for m in found[i:] if m.end - first.start <= width]
+                if window and (len({m.term for m in window}), len(window)) > key:
+                    key, best = (len({m.term for m in window}), len(window)), (first.start + window[-1].end) // 2
+            assert _densest(found, width) == best
+        assert isinstance(found, list) and all(isinstance(m, _Match) for m in found)
+
+
+def test_only_the_start_of_a_huge_article_is_read() -> None:
+    from newssearch.config import SNIPPET_SCAN_CHARS
+
+    text = "Une phrase sans rapport. " * (SNIPPET_SCAN_CHARS // 20) + "Le char Leopard arrive."
+    assert len(text) > SNIPPET_SCAN_CHARS
+    [snippet] = best_snippets(text, matcher("Leopard"))
+    assert snippet.spans == () and snippet.text.startswith("Une phrase sans rapport.")

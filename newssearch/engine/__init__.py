@@ -15,14 +15,14 @@ from whoosh.index import EmptyIndexError
 
 from .collecting import StoryCollector, collect, column_values, segment_column
 from .patching import PINNED_WHOOSH, WhooshVersionError, check_version, install
-from .phrases import GappedPhrase
+from .queries import CloseTerm, GappedPhrase, close_terms
 from .positions import FrenchPositions
 from .scoring import BM25F
 from .writers import WorkerError, open_writer, writer_lock
 
 __all__ = [
-    "BM25F", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "StoryCollector", "WhooshVersionError",
-    "WorkerError", "check_version", "collect", "column_values", "create_index", "install", "open_index", "open_writer",
+    "BM25F", "CloseTerm", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "StoryCollector", "WhooshVersionError",
+    "WorkerError", "check_version", "close_terms", "collect", "column_values", "create_index", "install", "open_index", "open_writer",
     "remove_orphans", "segment_column", "segment_count", "writer_lock",
 ]
 

@@ -89,8 +89,11 @@ def split_values(data: bytes) -> tuple[bytes, ...]:
 class FrenchPositions(Positions):
     """Whoosh's Positions format, values encoded compactly (above), and a fast path for an
     analyzer that gives the term at each position in one call (``analyzer.terms(text)``,
-    analysis.FrenchAnalyzer) instead of one Token object per word. Same postings, same
-    positions. Pickled into the schema: keep it at this import path."""
+    analysis.FrenchAnalyzer) instead of one Token object per word. The terms it says are
+    stop words' (``analyzer.is_stop_term``) are indexed with their positions, for phrases,
+    but with a frequency of 0: Whoosh sums the frequencies into the field's length, which
+    BM25 reads, so lengths and scores are those of an index without them. Pickled into the
+    schema: keep it at this import path."""
 
     joins_values = True  # a block's values are one byte string (install_codec)
 
@@ -119,9 +122,10 @@ class FrenchPositions(Positions):
         for pos, term in enumerate(terms_of(value)):
             if term:
                 positions[term].append(pos)
-        boost = self.field_boost
+        boost, unscored = self.field_boost, analyzer.is_stop_term
         for term, poslist in positions.items():
-            yield term, len(poslist), len(poslist) * boost, self.encode(poslist)
+            n = len(poslist)
+            yield term, 0 if unscored(term) else n, n * boost, self.encode(poslist)
 
 
 WHOOSH_MINI_VALUES = W3PostingsWriter._mini_values

@@ -1,0 +1,88 @@
+"""French names made of stop words, hyphens and elisions, searched the way journalists type
+them: a query never fails for being made of stop words, and a phrase or a hyphenated name
+matches exactly its words, stop words included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newssearch import NewsIndex
+from newssearch.queries import parse_query
+from newssearch.schema import build_schema
+
+from .conftest import write_jsonl
+
+NAMES = [
+    ("monde-journal", "Le Monde publie une enquête sur la dette", "Selon Le Monde, la dette atteint un record."),
+    ("monde-tour", "Le tour du monde en quatre-vingts jours", "Un voyage autour du monde, raconté par un marin."),
+    ("notre-dame", "Incendie à Notre-Dame de Paris", "La flèche de Notre-Dame s'est effondrée dans la soirée."),
+    ("premiere-dame", "Le statut de la première dame", "La dame de l'Élysée n'a pas de statut ; notre pays hésite."),
+    ("la-une", "À la Une ce matin", "La Une du journal annonce la réforme."),
+    ("une-chose", "Une seule chose compte", "Il y a une chose que la réforme oublie."),
+    ("equipe-journal", "L'Équipe annonce le transfert", "Selon L'Équipe, le joueur quitte le club."),
+    ("equipe-france", "Une équipe de France rajeunie", "Les joueurs de cette équipe se retrouvent lundi."),
+    ("val-de-marne", "Le Val-de-Marne vote son budget", "Le conseil du Val-de-Marne a adopté le budget."),
+    ("val-marne", "Un val entre deux rivières", "Le val, de la Marne à la Seine, est inondé."),
+    ("pas-de-calais", "Tempête dans le Pas-de-Calais", "Le Pas-de-Calais est en vigilance orange."),
+    ("pas-calais", "Calais ne cède pas", "Le maire de Calais ne veut pas de camp."),
+    ("jusqu-au-bout", "Jusqu'au bout de la nuit", "Ils ont négocié jusqu'au bout, sans accord."),
+    ("bout", "Le bout du tunnel", "On voit enfin le bout du tunnel pour les salariés."),
+    ("qui-a-tue", "Qui a tué le juge ?", "L'enquête cherche qui a tué le juge en 1975."),
+]
+
+
+@pytest.fixture(scope="module")
+def names(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
+    folder = tmp_path_factory.mktemp("names")
+    write_jsonl(folder / "names.jsonl", [{"id": i, "title": t, "body": b} for i, t, b in NAMES])
+    ix = NewsIndex.open(folder / "ix", create=True)
+    ix.add([folder / "names.jsonl"], group=False)
+    return ix
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("Notre-Dame", {"notre-dame"}),  # not "la première dame"
+    ('"Le Monde"', {"monde-journal"}),  # not "du monde"
+    ("La Une", {"la-une"}),  # stop words alone: the phrase they make
+    ("Qui", {"qui-a-tue"}),
+    ('"L\'Équipe"', {"equipe-journal"}),  # the elision is part of the phrase
+    ("L'Équipe", {"equipe-journal", "equipe-france"}),  # a bare word loses its elision, as l'armée does
+    ("Val-de-Marne", {"val-de-marne"}),  # not "Le val, de la Marne"
+    ("Pas-de-Calais", {"pas-de-calais"}),
+    ('"jusqu\'au bout"', {"jusqu-au-bout"}),
+    ("Jusqu'au bout", {"jusqu-au-bout", "bout"}),  # bare words: only "bout" is searched
+    ('"qui a tué"', {"qui-a-tue"}),
+    ("Le Point", set()),  # searched as "point", which no article has
+])
+def test_names_with_stop_words(names: NewsIndex, query: str, expected: set[str]) -> None:
+    assert {hit.id for hit in names.search(query, limit=50, all_versions=True)} == expected
+
+
+@pytest.mark.parametrize("query", ["La Une", "Qui", "Le Point", "La Croix", "Les Échos", "L'Équipe", "le la les",
+                                   "Jusqu'au bout", "Qui a tué", "Seine-Saint-Denis", "Où est-ce ?"])
+def test_a_query_never_fails_for_being_made_of_stop_words(names: NewsIndex, query: str) -> None:
+    names.query(query)
+
+
+@pytest.mark.parametrize("query, terms", [
+    ("Notre-Dame", {"dam"}),  # stop words are matched, never highlighted
+    ('"Le Monde"', {"mond"}),
+    ("La Une", set()),
+    ("Val-de-Marne", {"val", "marn"}),
+    ("l'armée française", {"arme", "franc"}),
+])
+def test_highlighted_terms_leave_stop_words_out(query: str, terms: set[str]) -> None:
+    assert parse_query(build_schema(), query).terms == terms
+
+
+def test_stop_words_leave_the_scores_alone(tmp_path: Path) -> None:
+    """Stop words are indexed for phrases but count for nothing in a field's length: an article
+    padded with stop words scores as the same article without them."""
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "plain", "body": "Réforme des retraites votée."},
+                                       {"id": "padded", "body": "Réforme de la de la de la des retraites votée."}])
+    with NewsIndex.open(tmp_path / "ix", create=True) as ix:
+        ix.add([tmp_path / "a.jsonl"], group=False)
+        scores = {hit.id: hit.score for hit in ix.search("retraites réforme", all_versions=True)}
+    assert scores["plain"] == scores["padded"]
