@@ -96,17 +96,35 @@ def is_stop_term(term: str) -> bool:
     return term.startswith(STOP_MARK)
 
 
-def words(text: str) -> Iterator[tuple[str, int, int]]:
+def words_at(text: str) -> Iterator[tuple[str, int, int]]:
     """(word, start, end) of each word of ``text``, an elision a word of its own."""
+    if "'" not in text and "’" not in text:
+        for match in _WORD.finditer(text):
+            yield match.group(), match.start(), match.end()
+        return
     for match in _WORD.finditer(text):
         word, start = match.group(), match.start()
-        if "'" in word or "’" in word:
-            elided = _ELISION.match(word)
-            if elided:
-                cut = elided.end()
-                yield word[:cut], start, start + cut
-                word, start = word[cut:], start + cut
+        elided = _ELISION.match(word) if "'" in word or "’" in word else None
+        if elided:
+            cut = elided.end()
+            yield word[:cut], start, start + cut
+            word, start = word[cut:], start + cut
         yield word, start, match.end()
+
+
+def word_list(text: str) -> list[str]:
+    """The words of ``text``, as ``words_at`` gives them, without their offsets (faster)."""
+    found = _WORD.findall(text)
+    if "'" not in text and "’" not in text:
+        return found
+    out: list[str] = []
+    for word in found:
+        elided = _ELISION.match(word) if "'" in word or "’" in word else None
+        if elided:
+            out += (word[:elided.end()], word[elided.end():])
+        else:
+            out.append(word)
+    return out
 
 
 class FrenchTokenizer(Tokenizer):
@@ -132,7 +150,7 @@ class FrenchTokenizer(Tokenizer):
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        for pos, (word, start, end) in enumerate(words(value), start=start_pos):
+        for pos, (word, start, end) in enumerate(words_at(value), start=start_pos):
             t.text = word
             t.boost = 1.0
             t.stopped = False
@@ -168,7 +186,7 @@ class FrenchWords:
 
     def _analyse(self, word: str) -> str:
         lowered = word.lower().translate(_LIGATURES)
-        if lowered.endswith("'"):  # an elision (its own word: see words())
+        if lowered.endswith("'"):  # an elision (its own word: see words_at())
             return STOP_MARK + fold(lowered[:-1])
         folded = fold(lowered)
         if _stop_key(lowered, folded) in self.stoplist:
@@ -227,16 +245,23 @@ class FrenchAnalyzer(CompositeAnalyzer):
 
     def terms(self, text: str) -> list[str]:
         """The term at each position of ``text``, stop words' terms included."""
-        term_of = self.items[1].words.term
-        return [term_of(word) for word, _, _ in words(text)]
+        return self.words_and_terms(text)[1]
+
+    def words_and_terms(self, text: str) -> tuple[list[str], list[str]]:
+        """The word at each position of ``text`` as written, and its term."""
+        found = word_list(text)
+        words = self.items[1].words
+        get, term_of = words._cache.get, words.term  # the cache first: most words are in it
+        return found, [get(word) or term_of(word) for word in found]
 
     def spans(self, text: str) -> list[tuple[str, int, int]]:
         """(term, start, end) of each word of ``text`` that is not a stop word: what
         ``self(text, chars=True)`` gives."""
-        term_of = self.items[1].words.term
+        words = self.items[1].words
+        get, term_of = words._cache.get, words.term
         spans = []
-        for word, start, end in words(text):
-            term = term_of(word)
+        for word, start, end in words_at(text):
+            term = get(word) or term_of(word)
             if term and term[0] != STOP_MARK:
                 spans.append((term, start, end))
         return spans

@@ -21,9 +21,12 @@ from .schema import BODY, TITLE, VECTOR
 from .semantic import cosines, question_vector
 
 
-def matched_positions(analyzer: Any, text: str, terms: frozenset[str]) -> list[tuple[int, str]]:
-    """(position, term) of every query term in ``text``."""
-    return [(t.pos, t.text) for t in analyzer(text, positions=True) if t.text in terms]
+def matched(analyzer: Any, text: str, terms: frozenset[str]) -> tuple[list[tuple[int, str]], set[str]]:
+    """(position, term) of every query term in ``text``, and the words that gave them as
+    written (folded, not stemmed): one pass of the analyzer's fast path."""
+    found, terms_at = analyzer.words_and_terms(text)
+    positions = [(pos, term) for pos, term in enumerate(terms_at) if term in terms]
+    return positions, {exact_form(found[pos]) for pos, _ in positions}
 
 
 def closeness(found: list[tuple[int, str]], window: int) -> int:
@@ -36,11 +39,6 @@ def closeness(found: list[tuple[int, str]], window: int) -> int:
             inside.popleft()
         best = max(best, len({t for _, t in inside}))
     return best
-
-
-def exact_forms(analyzer: Any, text: str) -> set[str]:
-    """The words of ``text`` that survive analysis, folded but not stemmed."""
-    return {exact_form(t.original) for t in analyzer(text, keeporiginal=True)}
 
 
 def pair_share(found: list[tuple[int, str]], ordered: tuple[str, ...], gap: int = 3) -> float:
@@ -90,17 +88,15 @@ def _rescore(searcher: Any, head: list[tuple[int, float]], terms: frozenset[str]
     for docnum, score in head:
         stored = searcher.stored_fields(docnum)
         vectors.append(stored.get(VECTOR))
-        text = stored.get(BODY, "")[:SNIPPET_SCAN_CHARS]
-        body = matched_positions(analyzer, text, terms)
-        title = matched_positions(analyzer, stored.get(TITLE, ""), terms)
+        body, body_words = matched(analyzer, stored.get(BODY, "")[:SNIPPET_SCAN_CHARS], terms)
+        title, title_words = matched(analyzer, stored.get(TITLE, ""), terms)
         share = sum(weights[t] for t in {t for _, t in body} | {t for _, t in title}) / total
         near = (max(closeness(body, ranking.window), closeness(title, ranking.window)) - 1) / (len(terms) - 1)
         score *= share ** ranking.coordination * (1 + ranking.proximity * max(near, 0))
         if ranking.pairs and ordered:
             score *= 1 + ranking.pairs * max(pair_share(body, ordered), pair_share(title, ordered))
         if ranking.exact and exact:
-            found = exact_forms(analyzer, stored.get(TITLE, "") + " " + text)
-            score *= 1 + ranking.exact * len(exact & found) / len(exact)
+            score *= 1 + ranking.exact * len(exact & (body_words | title_words)) / len(exact)
         rescored.append((docnum, score))
     return rescored, vectors
 

@@ -87,12 +87,12 @@ class _Run:
 
     parsed: ParsedQuery
     found: list[tuple[int, float]]
-    collector: engine.StoryCollector
+    stories: engine.Stories
     any_word: bool
 
     @property
     def total(self) -> int:
-        return self.collector.stories()
+        return len(self.stories)
 
 
 def search(searcher: Any, request: SearchRequest) -> Results:
@@ -100,7 +100,7 @@ def search(searcher: Any, request: SearchRequest) -> Results:
     run, partial = _search(searcher, request)
     page = _page(searcher, run, request)
     hint = suggestion(searcher, request.query, analyse)
-    facets = count_facets(searcher, run.collector.story_docs()) if request.facets else None
+    facets = count_facets(searcher, run.stories.docs()) if request.facets else None
     return Results(hits=page, total=run.total, partial=partial, query=request.query, suggestion=hint,
                    facets=facets)
 
@@ -136,29 +136,28 @@ def _search(searcher: Any, request: SearchRequest) -> tuple[_Run, bool]:
 
 
 def _run(searcher: Any, parsed: ParsedQuery, request: SearchRequest, any_word: bool) -> _Run:
-    """One pass over the matches, scored for this search only. Every search reports its
-    exact total, so nothing is skipped (Whoosh's block skipping, and its collector's swap of
-    the matcher once its top N is full, leave matches uncounted)."""
-    reader = searcher.reader()
-    dates = reader.column_reader(PUBLISHED, translate=False) if reader.has_column(PUBLISHED) else None
+    """Every match, scored for this search only: every search reports its exact total (Whoosh's
+    block skipping, and its collector's swap of the matcher once its top N is full, leave
+    matches uncounted)."""
     ranking = request.ranking
+    dates = engine.index_column(searcher, PUBLISHED, 0) if PUBLISHED in searcher.schema else None
     by_date = request.sort == "date"
-    collector = engine.collect(
+    stories = engine.collect(
         searcher, parsed.loose if any_word else parsed.query, weighting=weighting(ranking),
         restrict=parsed.filters.query(request.source, request.since, request.until),
         collapse=None if request.all_versions or GROUP not in searcher.schema else GROUP,
         final=(lambda docnum, score: _timestamp(dates, docnum)) if by_date else None)
     want = None if request.limit is None else request.page * request.limit
     if by_date:  # newest first; no relevance score to show
-        return _Run(parsed, [(d, 0.0) for d, _ in collector.ranked(want)], collector, any_word)
+        return _Run(parsed, [(d, 0.0) for d, _ in stories.ranked(want)], stories, any_word)
     # A little more than needed, so that equal scores can be ordered newest first, and the
     # rerank's depth for any-word searches.
     extra = None if want is None else max(want + 10, ranking.rerank if any_word else 0)
-    found = collector.ranked(extra)
+    found = stories.ranked(extra)
     if any_word:
         found = rerank(searcher, found, parsed, ranking, request.query)
     ranked = sorted(found, key=lambda d: (-round(d[1], 6), -_timestamp(dates, d[0])))
-    return _Run(parsed, ranked if want is None else ranked[:want], collector, any_word)
+    return _Run(parsed, ranked if want is None else ranked[:want], stories, any_word)
 
 
 def weighting(ranking: Ranking = DEFAULT_RANKING) -> engine.BM25F:

@@ -13,7 +13,8 @@ from typing import Any
 
 from whoosh.index import EmptyIndexError
 
-from .collecting import StoryCollector, collect, column_values, segment_column
+from .collecting import Stories, collect, column_values, index_column, segment_column
+from .matching import match
 from .patching import PINNED_WHOOSH, WhooshVersionError, check_version, install
 from .queries import CloseTerm, GappedPhrase, close_terms
 from .positions import FrenchPositions
@@ -21,8 +22,8 @@ from .scoring import BM25F
 from .writers import WorkerError, open_writer, writer_lock
 
 __all__ = [
-    "BM25F", "CloseTerm", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "StoryCollector", "WhooshVersionError",
-    "WorkerError", "check_version", "close_terms", "collect", "column_values", "create_index", "install", "open_index", "open_writer",
+    "BM25F", "CloseTerm", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "Stories", "WhooshVersionError",
+    "WorkerError", "check_version", "close_terms", "collect", "column_values", "index_column", "create_index", "install", "match", "open_index", "open_writer",
     "remove_orphans", "segment_column", "segment_count", "writer_lock",
 ]
 

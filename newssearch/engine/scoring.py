@@ -40,7 +40,7 @@ def _read_lengths(reader: Any, field: str) -> bytes | None:
     return raw if len(raw) >= reader.doc_count_all() else None
 
 
-def _norms(b: float, k1: float, avgfl: float) -> list[float]:
+def norms(b: float, k1: float, avgfl: float) -> list[float]:
     """``K1 * ((1 - B) + B * length / avgfl)`` for each length byte, as Whoosh's bm25 has it."""
     key = (b, k1, avgfl)
     norms = _NORMS.get(key)
@@ -55,7 +55,7 @@ class BM25FScorer(scoring.BM25FScorer):
     def __init__(self, searcher: Any, fieldname: str, text: Any, B: float, K1: float, qf: float = 1) -> None:
         super().__init__(searcher, fieldname, text, B, K1, qf=qf)
         self.k1_plus_1 = K1 + 1
-        self.norms = _norms(B, K1, self.avgfl)
+        self.norms = norms(B, K1, self.avgfl)
         lengths = length_bytes(searcher.reader(), fieldname)
         if lengths is None:  # another codec: Whoosh's own path
             self.score = super().score  # type: ignore[method-assign]

@@ -1,0 +1,81 @@
+"""Term-at-a-time matching (engine/matching.py) finds what Whoosh's matchers find, with the
+same scores, whatever the query's shape, the segments and the deletions."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from whoosh import query as wq
+
+from newssearch import NewsIndex
+from newssearch.config import Ranking
+from newssearch.engine import match
+from newssearch.indexing import update_index
+from newssearch.queries import parse_query
+from newssearch.searching import weighting
+
+from .conftest import write_jsonl
+
+QUERIES = ["char", "chars Leopard", "char OR Leopard OR Ukraine", "chars -Leopard", "Etats-Unis chars",
+           '"envoi de chars" OR Abrams', "Medved* Ukraine", "title:char musée", "(char OR musée) AND Saumur",
+           "Quel pays livre des chars à l'Ukraine ?", "Medvedv~ alliance", "char ANDMAYBE allemand"]
+
+
+@pytest.fixture(scope="module")
+def segmented(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
+    """Three segments (three runs), a changed file (deletions), the conftest articles and more."""
+    folder = tmp_path_factory.mktemp("segmented")
+    records = [{"id": f"d{i}", "title": f"Char numéro {i}" if i % 3 else f"Musée {i}",
+                "body": f"Envoi de chars {'Leopard ' if i % 4 else ''}vers l'Ukraine, dépêche {i}. "
+                        + "Abrams " * (i % 4) + ("Le musée de Saumur expose un char allemand. " if i % 5 == 0 else "")
+                        + ("Medvedev évoque une alliance avec les États-Unis." if i % 7 == 0 else "")}
+               for i in range(60)]
+    for part in range(3):
+        write_jsonl(folder / f"part{part}.jsonl", records[part * 20:(part + 1) * 20])
+        update_index(folder / "ix", [folder / f"part{part}.jsonl"], procs=1, group=False)
+    write_jsonl(folder / "part1.jsonl", records[20:30])  # ten articles deleted
+    update_index(folder / "ix", [folder / f"part{p}.jsonl" for p in range(3)], procs=1, group=False)
+    return NewsIndex.open(folder / "ix")
+
+
+@pytest.mark.parametrize("text", QUERIES)
+@pytest.mark.parametrize("ranking", [Ranking(), Ranking(k1=2.0, b=0.9, title_b=0.3, title_boost=3.0)])
+@pytest.mark.parametrize("loose", [False, True])
+def test_the_matches_and_scores_of_whooshs_matchers(segmented: NewsIndex, text: str, ranking: Ranking,
+                                                   loose: bool) -> None:
+    with segmented._searchers.borrow() as searcher:
+        assert len(searcher.leaf_searchers()) >= 2 and searcher.reader().has_deletions()
+        parsed = parse_query(searcher.schema, text, ranking=ranking)
+        q = parsed.loose if loose else parsed.query
+        model = weighting(ranking)
+        searcher.weighting, saved = model, searcher.weighting
+        try:
+            theirs = {hit.docnum: hit.score for hit in searcher.search(q, limit=None, optimize=False)}
+        finally:
+            searcher.weighting = saved
+        ours = match(searcher, q, weighting=model)
+    assert ours.keys() == theirs.keys() and (theirs or not loose and parsed.question)
+    assert all(math.isclose(ours[d], theirs[d], rel_tol=1e-12) for d in ours)
+
+
+def test_a_filter_keeps_only_what_it_lets_through(segmented: NewsIndex) -> None:
+    with segmented._searchers.borrow() as searcher:
+        q = parse_query(searcher.schema, "char OR Leopard").loose
+        everything = match(searcher, q, weighting=weighting())
+        only = wq.Term("id", "d7")
+        assert match(searcher, q, weighting=weighting(), restrict=only) == {d: s for d, s in everything.items()
+                                                                            if searcher.stored_fields(d)["id"] == "d7"}
+
+
+def test_filters_alone_match_every_live_article(segmented: NewsIndex) -> None:
+    with segmented._searchers.borrow() as searcher:
+        found = match(searcher, wq.Every(), weighting=weighting())
+        assert sorted(found) == sorted(searcher.document_numbers()) and set(found.values()) == {0.0}
+        assert len(found) == 50
+
+
+def test_an_empty_index_matches_nothing(tmp_path: Path) -> None:
+    with NewsIndex.open(tmp_path / "ix", create=True) as ix, ix._searchers.borrow() as searcher:
+        assert match(searcher, wq.Term("body", "char"), weighting=weighting()) == {}
