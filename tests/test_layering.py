@@ -56,7 +56,7 @@ ALLOWED = {
     "searching": {"analysis", "collapsing", "config", "errors", "queries", "reranking", "schema", "snippets",
                   "weighting"},
     "browsing": {"errors", "schema"},
-    "exporting": {"searching"},
+    "exporting": {"browsing", "documents", "searching"},
     "api": {"analysis", "browsing", "config", "documents", "errors", "folders", "indexing", "queries", "schema",
             "searching", "semantic", "snippets"},
     "render": set(),
