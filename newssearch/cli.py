@@ -240,6 +240,34 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     render.print_stats(figures, index_dir)
 
 
+WEB_MODULES = ("starlette", "uvicorn", "jinja2", "anyio", "markupsafe")
+
+
+@cli.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. WARNING: any other than 127.0.0.1 (e.g. 0.0.0.0) lets every machine "
+                   "that can reach this one read the whole index: there is no login.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port to listen on (0: any free port).")
+def serve_command(index_dir: Path, host: str, port: int) -> None:
+    """Search the index in a web browser, with a JSON API (read-only). Needs the web extra."""
+    try:
+        from .web import server
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in WEB_MODULES:
+            raise
+        raise click.ClickException("newssearch serve needs the web extra: pip install 'newssearch[web]' "
+                                   "(in a checkout: pip install -e '.[web]').") from None
+    with open_index_for_cli(index_dir) as ix:
+        try:
+            sock = server.bind(host, port)
+        except OSError as exc:
+            raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from None
+        click.echo(f"Serving '{index_dir}' at {server.url_of(sock)} (Ctrl-C to stop)", err=True)
+        server.serve(ix, sock)
+
+
 def _create_hint(index_dir: Path) -> str:
     if Path(index_dir) == DEFAULT_INDEX_DIR:
         return "Create it with: newssearch index seeds/"

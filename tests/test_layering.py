@@ -26,6 +26,12 @@ def test_library_imports_neither_click_nor_rich() -> None:
     assert run_python(code) == "[]"
 
 
+def test_library_never_imports_the_web_front_end() -> None:
+    code = ("import sys, newssearch; from newssearch import NewsIndex, Hit; import newssearch.api, newssearch.exporting; "
+            "print(sorted(m for m in ('newssearch.web', 'starlette', 'uvicorn', 'jinja2') if m in sys.modules))")
+    assert run_python(code) == "[]"
+
+
 def test_cli_help_imports_neither_whoosh_nor_rich() -> None:
     code = ("import sys\nfrom newssearch.cli import cli\ntry:\n    cli(['--help'], prog_name='newssearch')\n"
             "except SystemExit:\n    pass\nprint(sorted(m for m in ('whoosh', 'rich') if m in sys.modules))")
@@ -60,7 +66,8 @@ ALLOWED = {
     "api": {"analysis", "browsing", "config", "documents", "errors", "folders", "indexing", "queries", "schema",
             "searching", "semantic", "snippets"},
     "render": set(),
-    "cli": {"config", "errors", "api", "render", "exporting", "searching"},
+    "cli": {"config", "errors", "api", "render", "exporting", "searching", "web"},
+    "web": {"api", "browsing", "config", "documents", "errors", "exporting", "searching", "snippets"},
 }
 
 
