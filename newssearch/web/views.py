@@ -51,6 +51,11 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+def file_name(path: str) -> str:
+    """The last part of an article's file path, shown when it has no source."""
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or path
+
+
 def host_of(url: str) -> str:
     """The site of a link, shown instead of the whole address."""
     host = urlsplit(url).netloc
