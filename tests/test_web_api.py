@@ -366,6 +366,20 @@ def test_serve_without_the_web_extra_says_how_to_install_it(web_index: NewsIndex
                              "(in a checkout: pip install -e '.[web]').\n")
 
 
+def test_server_socket_is_tcp_by_name() -> None:
+    """asyncio sets TCP_NODELAY only on sockets whose protocol is IPPROTO_TCP; without it each
+    response waited 40 ms for a delayed ACK (benchmarks/web.py found it)."""
+    import socket
+
+    from newssearch.web import server
+
+    sock = server.bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
+
+
 def test_serve_help_warns_about_host() -> None:
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0 and "127.0.0.1" in result.stdout and "WARNING" in result.stdout

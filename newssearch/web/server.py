@@ -17,9 +17,12 @@ DEFAULT_PORT = 8080
 
 
 def bind(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:
-    """A listening socket on ``host``:``port`` (0: a free port). OSError when it cannot be had."""
+    """A listening socket on ``host``:``port`` (0: a free port). OSError when it cannot be had.
+    Its protocol is TCP by name: asyncio sets TCP_NODELAY only on sockets that say so, and
+    without it every response waited 40 ms for the client's delayed ACK (headers and body are
+    two writes): 44 ms for a static file instead of 2."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host.strip("[]"), port))
