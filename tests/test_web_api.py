@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,6 +33,8 @@ from newssearch.cli import cli  # noqa: E402
 from newssearch.web import create_app  # noqa: E402
 
 from .web_support import SCRIPT, SLASHED_ID, base_url, live_server, web_index  # noqa: E402,F401
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
 
@@ -391,3 +395,25 @@ def test_http_errors_reach_a_real_server_as_json(base_url: str) -> None:
         urllib.request.urlopen(f"{base_url}/api/article?id=nope", timeout=10)
     assert caught.value.code == 404
     assert json.load(caught.value) == {"error": "No article with id 'nope' in the index."}
+
+
+def test_readme_curl_examples_run(base_url: str, web_index: NewsIndex, tmp_path: Path) -> None:
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.skip("no curl on PATH")
+    section = README.split("\n## Web\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line for block in re.findall(r"```bash\n(.*?)\n```", section, re.S) for line in block.splitlines()
+             if line.startswith("curl ")]
+    assert len(lines) == 8
+    archive = web_index.path.parent / "archive"
+    for line in lines:
+        command = line.replace("http://127.0.0.1:8080", base_url).replace("$PWD/seeds/", f"{archive}/")
+        result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=tmp_path, timeout=30)
+        assert result.returncode == 0, (line, result.stderr)
+        if "/export" in line:
+            assert (tmp_path / "newssearch-Leopard.csv").read_text(encoding="utf-8").startswith("# provenance: ")
+            continue
+        data = json.loads(result.stdout)
+        assert "error" not in data, (line, data)
+        if "q=Ramstein+Leopard" in line:
+            assert data["hits"][0]["title"] == "Moscou n'exclut pas une alliance anti-US"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -201,3 +203,27 @@ def test_phone_width(browser: Any, base_url: str) -> None:  # noqa: F811
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+def test_readme_first_steps(browser: Any, tmp_path: Path) -> None:
+    """The README's one line: index seeds/, serve, search Ramstein Leopard in a browser."""
+    shutil.copytree(Path(__file__).resolve().parent.parent / "seeds", tmp_path / "seeds")
+    indexed = subprocess.run([sys.executable, "-m", "newssearch", "index", "seeds/"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=120)
+    assert indexed.returncode == 0, indexed.stderr
+    with subprocess.Popen([sys.executable, "-m", "newssearch", "serve", "--port", "0"], cwd=tmp_path,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"}) as server:
+        try:
+            assert server.stderr is not None
+            url = server.stderr.readline().split(" at ", 1)[1].split(" ", 1)[0]
+            tab = browser.new_page()
+            tab.goto(url)
+            tab.keyboard.type("Ramstein Leopard")
+            tab.keyboard.press("Enter")
+            tab.wait_for_url(re.compile(r"q=Ramstein\+Leopard"))
+            assert tab.locator("ol.hits h2").first.inner_text() == "Moscou n'exclut pas une alliance anti-US"
+            tab.close()
+        finally:
+            server.terminate()
+            server.wait(15)
