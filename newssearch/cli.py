@@ -4,12 +4,10 @@ and exit codes. Heavy modules (Whoosh, rich) are imported inside the commands, s
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -163,8 +161,10 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
     if results.partial:
         click.echo("No article contains all the words; showing articles with some of them.", err=True)
     if as_json:
+        from .exporting import hit_record
+
         for hit in results.hits:
-            click.echo(json.dumps(hit_to_json(hit), ensure_ascii=False))
+            click.echo(json.dumps(hit_record(hit), ensure_ascii=False))
         return
     from . import render
 
@@ -208,9 +208,9 @@ def show_command(article_id: str, index_dir: Path, highlight: str | None, as_jso
         article = ix.article(article_id)
         spans = ix.highlight(article, highlight) if highlight else ((), ())
     if as_json:
-        click.echo(json.dumps({"id": article.id, "title": article.title, "published": _iso(article.published),
-                               "source": article.source, "url": article.url, "path": article.path,
-                               "body": article.body}, ensure_ascii=False))
+        from .exporting import article_record
+
+        click.echo(json.dumps(article_record(article), ensure_ascii=False))
         return
     from . import render
 
@@ -230,8 +230,10 @@ def similar_command(article_id: str, index_dir: Path, limit: int, as_json: bool)
         click.echo(f"No article like {article_id!r}.", err=True)
         return
     if as_json:
+        from .exporting import hit_record
+
         for hit in hits:
-            click.echo(json.dumps(hit_to_json(hit), ensure_ascii=False))
+            click.echo(json.dumps(hit_record(hit), ensure_ascii=False))
         return
     from . import render
     from .searching import Results
@@ -247,36 +249,47 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     with open_index_for_cli(index_dir) as ix:
         figures = ix.stats()
     if as_json:
-        data = dataclasses.asdict(figures)
-        data.update(first=_iso(figures.first), last=_iso(figures.last), index=str(index_dir))
-        click.echo(json.dumps(data, ensure_ascii=False))
+        from .exporting import stats_record
+
+        click.echo(json.dumps(stats_record(figures, str(index_dir)), ensure_ascii=False))
         return
     from . import render
 
     render.print_stats(figures, index_dir)
 
 
+WEB_MODULES = ("starlette", "uvicorn", "jinja2", "anyio", "markupsafe")
+
+
+@cli.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. WARNING: any other than 127.0.0.1 (e.g. 0.0.0.0) lets every machine "
+                   "that can reach this one read the whole index: there is no login.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port to listen on (0: any free port).")
+def serve_command(index_dir: Path, host: str, port: int) -> None:
+    """Search the index in a web browser, with a JSON API (read-only). Needs the web extra."""
+    try:
+        from .web import server
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in WEB_MODULES:
+            raise
+        raise click.ClickException("newssearch serve needs the web extra: pip install 'newssearch[web]' "
+                                   "(in a checkout: pip install -e '.[web]').") from None
+    with open_index_for_cli(index_dir) as ix:
+        try:
+            sock = server.bind(host, port)
+        except OSError as exc:
+            raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from None
+        click.echo(f"Serving '{index_dir}' at {server.url_of(sock)} (Ctrl-C to stop)", err=True)
+        server.serve(ix, sock)
+
+
 def _create_hint(index_dir: Path) -> str:
     if Path(index_dir) == DEFAULT_INDEX_DIR:
         return "Create it with: newssearch index seeds/"
     return f"Create it with: newssearch index --index '{index_dir}' seeds/"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def hit_to_json(hit: Any) -> dict[str, Any]:
-    """Every field of a Hit as JSON-ready data (dates ISO 8601, spans as [start, end])."""
-    return {
-        "rank": hit.rank, "id": hit.id, "score": round(hit.score, 4), "title": hit.title,
-        "title_spans": [list(s) for s in hit.title_spans], "published": _iso(hit.published),
-        "modified": _iso(hit.modified), "source": hit.source, "url": hit.url, "path": hit.path,
-        "snippets": [{"text": s.text, "spans": [list(span) for span in s.spans]} for s in hit.snippets],
-        "versions": hit.versions,
-        "first_version": {"source": hit.first_version[0], "published": _iso(hit.first_version[1])}
-        if hit.first_version else None,
-    }
 
 
 def main() -> None:
