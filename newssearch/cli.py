@@ -59,8 +59,8 @@ def cli_message(exc: NewsSearchError) -> str:
         return message
     if isinstance(exc, IndexLockedError):
         return message.removesuffix(".") + " (--wait SECONDS)."
-    if isinstance(exc, (IndexVersionError, IndexDamagedError)):
-        return f"{message} Rebuild it: newssearch index --rebuild --index '{exc.path}' PATH..."
+    if isinstance(exc, (IndexVersionError, IndexDamagedError)):  # the library says "rebuild it from its files"
+        return f"{message.rsplit(':', 1)[0]}. Rebuild it: newssearch index --rebuild --index '{exc.path}' PATH..."
     if isinstance(exc, VectorsNeedRebuildError):
         return (f"The index in '{exc.path}' was built without sentence vectors; to add them, rebuild it: "
                 f"newssearch index --rebuild --semantic --index '{exc.path}' PATH...")
@@ -168,7 +168,7 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
         return
     from . import render
 
-    render.print_results(results, page=page, limit=limit)
+    render.print_results(results, page=page, limit=limit, by_date=sort == "date")
     if results.facets is not None:
         render.print_facets(results.facets)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from .schema import BODY, GROUP, PUBLISHED, SOURCE, stored_article, utc
+from .schema import BODY, GROUP, PUBLISHED, SOURCE, article_key, stored_article, utc
 from .snippets import Snippet, Span, TermMatcher, best_snippets
 
 
@@ -32,6 +32,11 @@ class Hit:
     snippets: tuple[Snippet, ...] = ()
     versions: int = 1
     first_version: tuple[str | None, datetime | None] | None = None
+
+    @property
+    def key(self) -> str:
+        """A short form of the id that show/similar (NewsIndex.article/similar) accept too."""
+        return article_key(self.id)
 
     @property
     def snippet(self) -> Snippet:

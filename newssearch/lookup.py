@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from whoosh import query as wq
 
 from .errors import ArticleNotFoundError
-from .schema import BODY, ID_FIELD, TITLE
+from .schema import BODY, ID_FIELD, KEY, TITLE
+
+_KEY = re.compile(r"[0-9a-fA-F]{10}")
 
 
 def docnum_of(searcher: Any, article_id: str) -> int:
-    """The document number of ``article_id``; ArticleNotFoundError when there is none."""
+    """The document number of the article whose id, or key (schema.article_key), is
+    ``article_id``; ArticleNotFoundError when there is none."""
     docnum = searcher.document_number(**{ID_FIELD: article_id})
+    if docnum is None and _KEY.fullmatch(article_id):
+        docnum = searcher.document_number(**{KEY: article_id.lower()})
     if docnum is None:
         raise ArticleNotFoundError(article_id)
     return int(docnum)

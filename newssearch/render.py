@@ -4,6 +4,7 @@ Used only by cli.py."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,6 +59,18 @@ def display_path(path: str) -> str:
         return path
 
 
+def shorten(text: str, width: int) -> str:
+    """``text`` cut from the left to ``width`` characters (a path keeps its file name)."""
+    return text if len(text) <= width else "…" + text[len(text) - width + 1:]
+
+
+def shown_id(hit: Any) -> str:
+    """What to type to show an article: its id when short (a record's own), else its key."""
+    article_id: str = hit.id
+    return article_id if len(article_id) <= 24 and not any(c.isspace() or c in "/\\" for c in article_id) \
+        else str(hit.key)
+
+
 def highlighted(text: str, spans: Any, base: str = "") -> Text:
     out = Text(text, style=base)
     for start, end in spans:
@@ -65,34 +78,68 @@ def highlighted(text: str, spans: Any, base: str = "") -> Text:
     return out
 
 
-def print_results(results: Any, *, page: int, limit: int) -> None:
+def print_results(results: Any, *, page: int, limit: int, by_date: bool = False) -> None:
+    """A page of hits, each wrapped to the terminal's width under its rank (hanging indent)."""
     console = stdout_console()
     first = (page - 1) * limit + 1
     last = first + len(results.hits) - 1
-    console.print(Text(f"{plural(results.total, 'result')}; showing {first}-{last}", style="dim"), soft_wrap=True)
+    order = "newest first" if by_date else "best first"
+    console.print(Text(f"{plural(results.total, 'result')}; showing {first}-{last}, {order}", style="dim"))
+    indent = len(f"{last}.") + 1
     for hit in results.hits:
-        console.print(hit_text(hit), soft_wrap=True)
+        console.print()
+        print_indented(console, Text(f"{hit.rank}.".rjust(indent - 1), style="bold"),
+                       hit_text(hit, console.width - indent, show_score=not by_date), indent)
 
 
-def hit_text(hit: Any) -> Text:
-    title = Text(f"\n{hit.rank:>2}. ", style="bold")
-    title.append_text(highlighted(hit.title or "(no title)", hit.title_spans, "bold cyan"))
+def print_indented(console: Console, head: Text, body: Text, indent: int) -> None:
+    """``head`` then ``body`` wrapped to the width left after ``indent`` columns, every line
+    of it starting there; nothing trails a line."""
+    lines = keep_together(body).wrap(console, max(20, console.width - indent))
+    for number, line in enumerate(lines):
+        line.rstrip()
+        line.plain = line.plain.replace(_GLUE, " ")  # back to the article's own spaces
+        console.print(Text.assemble(head if number == 0 else " " * (indent - 1), " ", line), no_wrap=True,
+                      crop=False)
+
+
+_FRENCH_SPACE = re.compile(r"(?<=«) | (?=[»:;!?])")
+_GLUE = "\u2423"  # not white space for the wrapping, one column wide like the space it stands for
+
+
+def keep_together(text: Text) -> Text:
+    """French punctuation kept with its word when lines wrap ("États-Unis »" is not split
+    before the »): the space before it is glued until the lines are made (same length: the
+    highlights stay in place)."""
+    plain = text.plain
+    if not _FRENCH_SPACE.search(plain):
+        return text
+    out = text.copy()
+    out.plain = _FRENCH_SPACE.sub(_GLUE, plain)
+    return out
+
+
+def hit_text(hit: Any, width: int = 76, *, show_score: bool = True) -> Text:
+    """One hit: its title, a line of facts (date, source, where to read it, the id to show it,
+    the score) fitted to ``width``, its versions, and its snippets."""
+    out = highlighted(hit.title or "(no title)", hit.title_spans, "bold cyan")
     facts = [hit.published.date().isoformat() if hit.published else "no date"]
     if hit.source:
         facts.append(hit.source)
-    facts.append(hit.url or display_path(hit.path))
-    facts.append(f"score {hit.score:.2f}")
-    out = Text.assemble(title, "\n    ", Text(" · ".join(facts), style="dim"))
+    tail = [f"id {shown_id(hit)}"] + ([f"score {hit.score:.2f}"] if show_score else [])
+    where = hit.url or display_path(hit.path)
+    room = width - len(" · ".join(facts + tail)) - 3
+    out.append("\n")
+    out.append(" · ".join(facts + ([shorten(where, max(12, room))] if where else []) + tail), style="dim")
     if hit.versions > 1 and hit.first_version:
         source, when = hit.first_version
         first = " ".join(x for x in (source, when.strftime("%Y-%m-%d %H:%M") if when else None) if x)
-        out.append(f"\n    {hit.versions} versions: first {first or 'unknown'} (--all-versions shows them)",
+        out.append(f"\n{hit.versions} versions: first {first or 'unknown'} (--all-versions shows them)",
                    style="magenta")
     for snippet in hit.snippets:
-        out.append("\n    ")
+        out.append("\n")
         out.append_text(highlighted(snippet.text, snippet.spans))
     return out
-
 
 
 SPARKS = "▁▂▃▄▅▆▇█"

@@ -3,6 +3,7 @@ Article and the fields of its Whoosh document (both ways)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from typing import Any, Final
 
@@ -13,6 +14,7 @@ from .documents import Article
 from .engine import FrenchPositions
 
 ID_FIELD: Final = "id"
+KEY: Final = "key"  # a short, stable form of the id (article_key), to type in show/similar
 PATH: Final = "path"  # indexed when a file holds several articles (JSON), to find them
 FILE: Final = "file"  # stored: the file, when it is not already the id
 TITLE: Final = "title"
@@ -53,6 +55,7 @@ def build_schema() -> Schema:
     return Schema(
         **{
             ID_FIELD: ID(stored=True),
+            KEY: ID(),
             PATH: ID(),
             FILE: STORED(),
             TITLE: _text(analyzer=analyzer, stored=True, multitoken_query="phrase"),
@@ -71,6 +74,12 @@ def build_schema() -> Schema:
     )
 
 
+def article_key(article_id: str) -> str:
+    """A short, stable name for an article (10 hex digits of a hash of its id), for the ids
+    too long to type (a text file's is its path)."""
+    return hashlib.blake2b(article_id.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
+
+
 def source_key(source: str) -> str:
     """The exact-match form of a source name: case, accents and spacing folded."""
     return " ".join(fold(word) for word in source.split())
@@ -78,8 +87,8 @@ def source_key(source: str) -> str:
 
 def document(article: Article, group: int | None = None) -> dict[str, Any]:
     """The Whoosh document of one article (dates as naive UTC, as Whoosh wants them)."""
-    doc: dict[str, Any] = {ID_FIELD: article.id, TITLE: article.title, BODY: article.body,
-                           HASH: article.content_hash}
+    doc: dict[str, Any] = {ID_FIELD: article.id, KEY: article_key(article.id), TITLE: article.title,
+                           BODY: article.body, HASH: article.content_hash}
     if group is not None:
         doc[GROUP] = f"{group:016x}"
     if article.path != article.id:  # a text file's id is its path: no need to index it twice

@@ -62,9 +62,9 @@ def test_query_prints_ranked_highlighted_hits(runner: CliRunner, indexed: Path) 
     assert result.exit_code == ExitStatus.OK
     assert result.stderr == ""
     lines = result.stdout.splitlines()
-    assert lines[0] == "1 result; showing 1-1"
-    assert lines[2] == " 1. Moscou n'exclut pas une alliance anti-US"
-    assert lines[3].startswith("    2023-01-23 · ") and SEED.name in lines[3] and "score " in lines[3]
+    assert lines[0] == "1 result; showing 1-1, best first"
+    assert lines[2] == "1. Moscou n'exclut pas une alliance anti-US"
+    assert lines[3].startswith("   2023-01-23 · ") and SEED.name in lines[3] and "score " in lines[3]
     assert any("chars Leopard" in line for line in lines[4:])
 
 

@@ -37,7 +37,7 @@ def test_main_job_of_the_quick_start(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert runner.invoke(cli, ["index", "seeds/"], catch_exceptions=False).exit_code == 0
     result = runner.invoke(cli, ["query", "Ramstein Leopard"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert " 1. Moscou n'exclut pas une alliance anti-US" in result.stdout
+    assert "1. Moscou n'exclut pas une alliance anti-US" in result.stdout
     assert "chars Leopard" in result.stdout
 
 
