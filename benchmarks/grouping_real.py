@@ -39,6 +39,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from statistics import mean
@@ -54,6 +55,7 @@ LABELS = BENCH / "labels" / "grouping-real.tsv"
 OUT = BENCH / "results" / "grouping-real.txt"
 FILES = ("fresada.jsonl.gz", "masakhanews_fra.jsonl.gz")
 SLICE = 10_000
+SWEEP = (0.3, 0.4, 0.5, 0.6)
 
 
 # ---------------------------------------------------------------- labels
@@ -109,9 +111,10 @@ def real_articles() -> list[Any]:
     return articles
 
 
-def run_grouper(articles: Iterable[Any], folder: Path) -> tuple[dict[str, int], list[float], list[int]]:
+def run_grouper(articles: Iterable[Any], folder: Path,
+                threshold: float | None = None) -> tuple[dict[str, int], list[float], list[int]]:
     """Each article's group, the CPU seconds of each assign (this process's: the machine is
-    shared) and the candidates it compared."""
+    shared) and the candidates it compared; ``threshold``: Grouper's, else its default."""
     from newssearch import grouping
 
     compared: list[int] = []
@@ -123,7 +126,7 @@ def run_grouper(articles: Iterable[Any], folder: Path) -> tuple[dict[str, int], 
         return found
 
     folder.mkdir(parents=True, exist_ok=True)
-    grouper = grouping.Grouper(folder)
+    grouper = grouping.Grouper(folder) if threshold is None else grouping.Grouper(folder, threshold)
     groups: dict[str, int] = {}
     seconds: list[float] = []
     grouping.Grouper._candidates = counting  # type: ignore[method-assign]
@@ -153,46 +156,81 @@ def multi_groups(groups: dict[str, int], order: Sequence[str]) -> list[list[str]
 # ---------------------------------------------------------------- reports
 
 
+@dataclass
+class Judged:
+    """The groups of one run judged with the labels."""
+
+    multi: list[list[str]]
+    verdicts: Counter[str]  # member verdicts: same, related, different, unlabelled
+    unlabelled: list[tuple[str, str]]
+    all_same: int  # groups whose members are all the same story
+    missed: list[tuple[str, str]]  # labelled same-story pairs not grouped
+    same_pairs: int
+
+    @property
+    def labelled(self) -> int:
+        return self.verdicts["same"] + self.verdicts["related"] + self.verdicts["different"]
+
+    def precision(self, related: bool = False) -> float:
+        same = self.verdicts["same"] + (self.verdicts["related"] if related else 0)
+        return same / self.labelled if self.labelled else float("nan")
+
+    @property
+    def recall(self) -> float:
+        return 1 - len(self.missed) / self.same_pairs if self.same_pairs else float("nan")
+
+
+def judge(labels: Labels, groups: dict[str, int], order: Sequence[str]) -> Judged:
+    multi = multi_groups(groups, order)
+    verdicts: Counter[str] = Counter()
+    unlabelled: list[tuple[str, str]] = []
+    all_same = 0
+    for members in multi:
+        found = [labels.judge(members[0], other) for other in members[1:]]
+        for other, verdict in zip(members[1:], found):
+            verdicts[verdict or "unlabelled"] += 1
+            if verdict is None:
+                unlabelled.append((members[0], other))
+        all_same += all(v == "same" for v in found)
+    same_pairs = labels.same_pairs()
+    missed = [(a, b) for a, b in same_pairs if groups.get(a) is None or groups.get(a) != groups.get(b)]
+    return Judged(multi, verdicts, unlabelled, all_same, missed, len(same_pairs))
+
+
 def real_lines(labels: Labels, work: Path) -> list[str]:
+    from newssearch import grouping
+
     log("real data: grouping FreSaDa then MasakhaNEWS")
     articles = real_articles()
     order = [a.id for a in articles]
     groups, seconds, compared = run_grouper(articles, work / "real")
-    multi = multi_groups(groups, order)
-    judged: Counter[str] = Counter()
-    unlabelled: list[tuple[str, str]] = []
-    group_verdicts: Counter[str] = Counter()
-    for members in multi:
-        verdicts = [labels.judge(members[0], other) for other in members[1:]]
-        for other, verdict in zip(members[1:], verdicts):
-            judged[verdict or "unlabelled"] += 1
-            if verdict is None:
-                unlabelled.append((members[0], other))
-        group_verdicts["all same" if all(v == "same" for v in verdicts) else
-                       "unlabelled" if None in verdicts else "some not same"] += 1
-    done = judged["same"] + judged["related"] + judged["different"]
-    same_pairs = labels.same_pairs()
-    found = sum(groups.get(a) is not None and groups.get(a) == groups.get(b) for a, b in same_pairs)
-    sizes = Counter(len(m) for m in multi)
+    j = judge(labels, groups, order)
+    sizes = Counter(len(m) for m in j.multi)
+    v = j.verdicts
     lines = [f"articles: {len(articles):,} ({', '.join(FILES)}, in file order); labels: {len(labels.rows)} pairs "
              f"in {LABELS.relative_to(REPO)}",
-             f"groups of 2+ articles: {len(multi)} holding {sum(map(len, multi))} articles; largest "
-             f"{', '.join(str(len(m)) for m in multi[:5]) or '-'}; sizes {dict(sorted(sizes.items()))}",
-             f"members judged against their group's first article: {done} labelled of "
-             f"{sum(len(m) - 1 for m in multi)} ({judged['same']} same, {judged['related']} related, "
-             f"{judged['different']} different, {judged['unlabelled']} not labelled yet)",
-             f"precision (members that are the same story): {judged['same'] / done if done else float('nan'):.3f}"
-             f"  (related counted as same: {(judged['same'] + judged['related']) / done if done else float('nan'):.3f})",
-             f"groups whose members are all the same story: {group_verdicts['all same']} of {len(multi)}"
-             f" ({group_verdicts['unlabelled']} with unlabelled members)",
-             f"recall (labelled same-story pairs grouped): {found} of {len(same_pairs)}"
-             f" = {found / len(same_pairs) if same_pairs else float('nan'):.3f}"]
-    for a, b in same_pairs:
-        if groups.get(a) != groups.get(b):
-            lines.append(f"  not grouped: {a} {b}")
-    for a, b in unlabelled:
-        lines.append(f"  NOT LABELLED: {a}\t{b}")
-    lines += ["", cost_line("cost on the real data", seconds, compared)]
+             f"groups of 2+ articles: {len(j.multi)} holding {sum(map(len, j.multi))} articles; largest "
+             f"{', '.join(str(len(m)) for m in j.multi[:5]) or '-'}; sizes {dict(sorted(sizes.items()))}",
+             f"members judged against their group's first article: {j.labelled} labelled of "
+             f"{sum(len(m) - 1 for m in j.multi)} ({v['same']} same, {v['related']} related, "
+             f"{v['different']} different, {v['unlabelled']} not labelled yet)",
+             f"precision (members that are the same story): {j.precision():.3f}"
+             f"  (related counted as same: {j.precision(related=True):.3f})",
+             f"groups whose members are all the same story: {j.all_same} of {len(j.multi)}",
+             f"recall (labelled same-story pairs grouped): {j.same_pairs - len(j.missed)} of {j.same_pairs}"
+             f" = {j.recall:.3f}"]
+    lines += [f"  not grouped: {a} {b}" for a, b in j.missed]
+    lines += [f"  NOT LABELLED: {a}\t{b}" for a, b in j.unlabelled]
+    lines += ["", cost_line("cost on the real data", seconds, compared), "",
+              f"threshold sweep (THRESHOLD; titles that differ need max({getattr(grouping, 'RETITLED_THRESHOLD', '-')}, "
+              "THRESHOLD)):", "  threshold  groups  members  labelled  precision  recall"]
+    for threshold in SWEEP:
+        log(f"real data: threshold {threshold}")
+        swept = judge(labels, run_grouper(articles, work / f"real-{threshold}", threshold)[0], order)
+        lines.append(f"  {threshold:<9}  {len(swept.multi):>6}  {sum(len(m) - 1 for m in swept.multi):>7}  "
+                     f"{swept.labelled:>8}  {swept.precision():>9.3f}  {swept.recall:>6.3f}"
+                     + (" *" if threshold == grouping.THRESHOLD else ""))
+        lines += [f"    NOT LABELLED: {a}\t{b}" for a, b in swept.unlabelled]
     return lines
 
 
