@@ -56,6 +56,7 @@ OUT = BENCH / "results" / "grouping-real.txt"
 FILES = ("fresada.jsonl.gz", "masakhanews_fra.jsonl.gz")
 SLICE = 10_000
 SWEEP = (0.3, 0.4, 0.5, 0.6)
+POOL_SEED, POOL_SAMPLE = 20250101, 60  # the seeded sample of pairs labelled beside the groups
 
 
 # ---------------------------------------------------------------- labels
@@ -151,6 +152,53 @@ def multi_groups(groups: dict[str, int], order: Sequence[str]) -> list[list[str]
     for article_id in order:
         members[groups[article_id]].append(article_id)
     return sorted((m for m in members.values() if len(m) > 1), key=lambda m: (-len(m), m[0]))
+
+
+# ---------------------------------------------------------------- pairs to label
+
+
+def candidate_pool(articles: Sequence[Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The pairs labelled beside the groups, as they were drawn (--pool lists them): pairs of
+    articles sharing word 4-grams of the whole text that 50 articles or fewer hold, with a
+    Jaccard similarity of 0.2 or more or half the smaller one contained in the other. Those
+    whose own text (grouping.shingles, without the 4-grams 10 articles or more hold) has a
+    Jaccard similarity of 0.25 or more are all kept; of the others POOL_SAMPLE are drawn."""
+    import re
+    import zlib
+    from itertools import combinations
+
+    from newssearch.grouping import shingles
+
+    word = re.compile(r"[^\W_]+")
+    whole: dict[str, set[int]] = {}
+    for a in articles:
+        words = word.findall((a.body or a.title).lower())
+        whole[a.id] = {zlib.crc32(" ".join(words[i:i + 4]).encode()) for i in range(len(words) - 3)}
+    held = Counter(h for found in whole.values() for h in found)
+    holders: dict[int, list[str]] = defaultdict(list)
+    for a in articles:
+        for h in whole[a.id]:
+            if held[h] <= 50:
+                holders[h].append(a.id)
+    common = Counter(pair for ids in holders.values() for pair in combinations(ids, 2))
+    pairs = [(a, b) for (a, b), n in common.items()
+             if n >= 0.2 * len(whole[a] | whole[b]) or n >= 0.5 * min(len(whole[a]), len(whole[b]))]
+    own = {a.id: set(shingles(a.body or a.title)) for a in articles}
+    frequent = Counter(h for found in own.values() for h in found)
+    rare = {i: {h for h in found if frequent[h] < 10} for i, found in own.items()}
+    alike = [(a, b) for a, b in pairs if rare[a] and rare[b]
+             and round(len(rare[a] & rare[b]) / len(rare[a] | rare[b]), 3) >= 0.25]
+    rest = sorted(set(pairs) - set(alike))
+    return alike, random.Random(POOL_SEED).sample(rest, POOL_SAMPLE)
+
+
+def pool_lines(labels: Labels) -> list[str]:
+    log("pool: pairs sharing text in the real archives")
+    articles = real_articles()
+    alike, sample = candidate_pool(articles)
+    lines = [f"{len(alike)} pairs with alike own text, {len(sample)} drawn from the others (seed {POOL_SEED}); "
+             "first, other, label (- not labelled yet):"]
+    return lines + [f"{a}\t{b}\t{labels.judge(a, b) or '-'}" for a, b in [*alike, *sample]]
 
 
 # ---------------------------------------------------------------- reports
@@ -304,10 +352,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scale", type=int, default=100_000, help="articles of the scale archive (0: skip)")
     parser.add_argument("--out", type=Path, default=OUT, help="where the report is written")
+    parser.add_argument("--pool", action="store_true", help="only list the sampled pairs to label, and their labels")
     args = parser.parse_args()
     missing = [p for p in (DATA / FILES[0], DATA / FILES[1], GENERATOR) if not p.exists()]
     if missing:
         print(f"skipped: {', '.join(map(str, missing))} not found")
+        return 0
+    if args.pool:
+        print("\n".join(pool_lines(read_labels(LABELS))))
         return 0
     started = time.perf_counter()
     argv = " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv])
