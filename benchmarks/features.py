@@ -142,7 +142,7 @@ def labelled_set(rng: random.Random) -> list[Record]:
 
 def groups_at(threshold: float, records: Sequence[Record], folder: Path) -> dict[str, str]:
     """Index ``records`` (one JSONL file, in their order) into a new ``folder``, Grouper's default
-    threshold set to ``threshold`` (update_index builds Grouper(folder)); each article's group."""
+    threshold set to ``threshold`` (update_index builds the Grouper of the index folder); each article's group."""
     from newssearch import NewsIndex, grouping
 
     folder.mkdir()

@@ -1,13 +1,31 @@
 """Wire-story grouping: the same dispatch republished with small edits is one group.
 
-At index time each article gets a bottom-k sketch of its word 4-grams (the K smallest
-CRC-32 values of its shingles), a cheap, well-known MinHash variant: the share of common
-values among the K smallest of two sketches estimates the Jaccard similarity of the two
-texts. Candidates are found through their few smallest values (an inverted table in a
-small SQLite file beside the index); an article whose best candidate resembles it at
-``threshold`` or more joins that candidate's group, otherwise it founds its own. The
-group key is stored in the Whoosh index, so collapsing versions costs nothing more at
-query time than Whoosh's collapse by a column.
+At index time each article gets a bottom-k sketch of its own text: the K smallest CRC-32
+values of its word 4-grams (a cheap, well-known MinHash variant: the share of common values
+among the K smallest of two sketches estimates the Jaccard similarity of the two texts).
+An article whose best candidate resembles it enough joins that candidate's group, otherwise
+it founds its own. The group key is stored in the Whoosh index, so collapsing versions costs
+nothing more at query time than Whoosh's collapse by a column.
+
+What counts is an article's own text, not what it shares with unrelated pages of the archive
+(page furniture, cartoon captions, promotions, signatures, scripts, stylesheets):
+
+- lines of fewer than MIN_LINE_WORDS words (menus, tags, bylines, dates, lists of related
+  drawings) are left out before shingling;
+- a shingle held by FURNITURE groups, or by FURNITURE_ARTICLES articles of one group
+  (near-copies aside), is furniture: it is left out of every sketch that follows. The
+  postings table (shingle -> articles) keeps the count incrementally; once a shingle is
+  furniture, one mark replaces its postings. Counting groups, and not near-copies, keeps a
+  dispatch printed again forty times one story's text;
+- an article needs MIN_OWN own shingles to join a group;
+- titles that differ (TITLE_OVERLAP) need near-identical own text (RETITLED_THRESHOLD) and a
+  text that speaks of one of the titles (TOLD): bodies cut after a shared chapeau do not;
+- a candidate whose title names someone its own text mentions, and this article's text does
+  not, is another story on the same template ("X annonce sa candidature").
+
+Cost per article is bounded whatever the archive's size: at most INSPECT shingles are looked
+up, each with at most POSTINGS postings (a shingle is no longer posted after that), and at
+most CANDIDATES articles are compared.
 
 Why not datasketch: its MinHash needs NumPy and SciPy, and its LSH index must be kept
 in memory or a server between runs; this table does the same job incrementally.
@@ -16,22 +34,43 @@ in memory or a server between runs; this table does the same job incrementally.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import re
 import sqlite3
+import unicodedata
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
 from .documents import Article
 
-SKETCH_SIZE = 32  # K smallest shingle hashes kept per article
-LOOKUP_KEYS = 4  # of which the smallest are looked up to find candidates
+LAYOUT = 2  # the tables' layout (PRAGMA user_version); 0: sketches of the whole text, 4 lookup keys each
+SKETCH_SIZE = 32  # K smallest own shingle hashes kept per article
 SHINGLE = 4  # words per shingle
-THRESHOLD = 0.5  # estimated Jaccard similarity from which two articles are one story
+THRESHOLD = 0.5  # estimated Jaccard similarity of own text from which two articles are one story
+RETITLED_THRESHOLD = 0.7  # ... when their titles differ
+MIN_LINE_WORDS = 5  # shorter lines are page furniture, left out of the text
+MIN_OWN = 16  # own shingles an article needs to join a group
+TITLE_OVERLAP = 0.5  # Jaccard similarity of two titles' words from which they are alike
+TOLD = 0.5  # share of a title's words its text must have for the title to be its text's
+FURNITURE = 5  # groups holding a shingle from which it is furniture
+FURNITURE_ARTICLES = 24  # ... or articles (near-copies aside): one group that keeps growing on it
+COPY = 0.9  # estimated similarity from which an article is a near-copy of the one it joins
+POSTINGS = 32  # postings kept per shingle: enough to count FURNITURE articles and find a story
+INSPECT = 3 * SKETCH_SIZE  # smallest shingles looked up per article, furniture included
+CANDIDATES = 8  # articles compared per article, the ones sharing most own shingles
+CACHE_MB = 32  # SQLite page cache of the table (default 2 MB): -10% CPU an article at 40k articles
+LOOKUP_KEYS = SKETCH_SIZE  # every own shingle of the sketch is looked up (was the 4 smallest)
 _WORD = re.compile(r"[^\W_]+")
+_CLAUSE = frozenset(":.!?«\"“”(–—-|")  # a capital after these opens a clause, it is not a name
+_SIGNED = 1 << 31  # hashes are stored as signed 32-bit integers: 4 bytes in SQLite, not 6
+_MARK = 0  # the doc of a shingle's one posting once it is furniture (sketches' docs start at 1)
+_TITLE_STOP = frozenset("""les des une aux dans pour par avec sur sous chez vers entre sans apres avant
+    est sont etait ont eux elle elles ils nous vous etes son ses leur leurs qui que quoi dont plus pas
+    mais comme tout tous toute cette ces cet aussi tres fait faut peut""".split())
 
 
 def group_key(article_id: str) -> int:
@@ -39,18 +78,54 @@ def group_key(article_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest(), "big") >> 1
 
 
-def sketch(text: str) -> list[int]:
-    """The SKETCH_SIZE smallest hashes of the text's word 4-grams (case-folded), sorted.
-    A shingle is the CRC-32 of its words joined by one space, hashed as a slice of the
-    whole text joined that way (encoded once, not once per shingle)."""
-    words = _WORD.findall(text.lower())
+@dataclass(frozen=True)
+class Fingerprint:
+    """What grouping reads of an article, in one pass over its text."""
+
+    shingles: list[int]  # distinct hashes of the word 4-grams of its lines of MIN_LINE_WORDS+ words, ascending
+    title: set[int]  # title_words
+    names: list[str]  # title_names
+    told: bool  # told_title: its text speaks of its title
+
+
+def fingerprint(title: str, text: str) -> Fingerprint:
+    kept, every = _words(text)
+    return Fingerprint(_shingles(kept), title_words(title), title_names(title, text), told_title(title, every))
+
+
+def _words(text: str) -> tuple[list[str], set[str]]:
+    """The case-folded words of the lines of MIN_LINE_WORDS words or more, and every word."""
+    kept: list[str] = []
+    every: set[str] = set()
+    for line in text.lower().split("\n"):
+        found = _WORD.findall(line)
+        every.update(found)
+        if len(found) >= MIN_LINE_WORDS:
+            kept += found
+    return kept, every
+
+
+def shingles(text: str) -> list[int]:
+    """The distinct hashes of the word 4-grams of the text's lines of MIN_LINE_WORDS words or
+    more (case-folded), ascending."""
+    return _shingles(_words(text)[0])
+
+
+def _shingles(words: list[str]) -> list[int]:
+    """A shingle is the CRC-32 of its words joined by one space, hashed as a slice of all the
+    words joined that way (encoded once, not once per shingle)."""
     if len(words) < SHINGLE:
         return []
     data = " ".join(words).encode("utf-8")
-    starts = [0, *accumulate(len(word) + 1 for word in data.split(b" "))]  # byte offset of each word
+    starts = list(accumulate(map((1).__add__, map(len, data.split(b" "))), initial=0))  # byte offset of each word
     crc32 = zlib.crc32
-    shingles = {crc32(data[starts[i]:starts[i + SHINGLE] - 1]) for i in range(len(words) - SHINGLE + 1)}
-    return heapq.nsmallest(SKETCH_SIZE, shingles)
+    return sorted({crc32(data[starts[i]:starts[i + SHINGLE] - 1]) for i in range(len(words) - SHINGLE + 1)})
+
+
+def sketch(text: str) -> list[int]:
+    """The SKETCH_SIZE smallest shingle hashes of the text, sorted (before furniture is
+    known: Grouper leaves out the shingles of other stories' furniture too)."""
+    return shingles(text)[:SKETCH_SIZE]
 
 
 def similarity(a: Iterable[int], b: Iterable[int]) -> float:
@@ -64,55 +139,221 @@ def similarity(a: Iterable[int], b: Iterable[int]) -> float:
     return len(mine.intersection(other).intersection(union)) / len(union)
 
 
-class Grouper:
-    """Assigns group keys during an indexing run; its table (``path``, in the index folder) is
-    committed together with the Whoosh index.
+def title_words(title: str) -> set[int]:
+    """CRC-32s of a title's content words: accents folded, 3 letters or more, no function word."""
+    folded = _fold(title.lower())
+    return {zlib.crc32(w.encode("ascii")) for w in _WORD.findall(folded) if len(w) >= 3 and w not in _TITLE_STOP}
 
-    Articles and files are recorded by a 64-bit hash of their id and path, not the text
-    (a path of 60 characters was stored twice, in the table and in its unique index), and
-    the lookup keys in a table that is its own index: 47 -> 24 MB at 100,000 articles."""
+
+def told_title(title: str, words: set[str]) -> bool:
+    """Whether an article's text (``words``, case-folded) speaks of its title: half the title's
+    content words or more start as one of its words do (5 letters: "relancé", "relance").
+    A page cut after a chapeau or a promotion, or made of furniture, does not."""
+    wanted = {w[:5] for w in _WORD.findall(title.lower()) if len(w) >= 3 and _fold(w) not in _TITLE_STOP}
+    return bool(wanted) and len(wanted & {w[:5] for w in words}) >= TOLD * len(wanted)
+
+
+def _fold(word: str) -> str:
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
+
+
+def title_names(title: str, text: str) -> list[str]:
+    """The proper names of a title that its article's ``text`` mentions: capitalised words of
+    3 letters or more that do not open the title or one of its clauses, found capitalised in
+    the text ("Bruno Le Maire" names Maire; "le maire de Meaux" does not mention him)."""
+    return sorted({w for w in _names(title) if mentions(text, w)})
+
+
+def _names(title: str) -> Iterator[str]:
+    for found in _WORD.finditer(title):
+        word, before = found.group(), title[:found.start()]
+        opens = not before.endswith("-") and (not before.strip() or before.rstrip()[-1] in _CLAUSE)
+        if len(word) >= 3 and word[0].isupper() and not opens:  # "Copé-Fillon": Fillon is a name
+            yield word
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` has ``name`` as a word, with its capitals."""
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if not (start and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum()):
+            return True
+        start = text.find(name, end)
+    return False
+
+
+def alike_titles(a: set[int], b: set[int]) -> bool:
+    """Whether two titles (title_words) name the same story: half their words or more are
+    common ("ENQUÊTE. X" is X; "Siné Madame : la publicité" is not "Siné Madame : l'été")."""
+    if not a or not b:
+        return False
+    return len(a & b) >= TITLE_OVERLAP * len(a | b)
+
+
+@dataclass
+class _Own:
+    """What the table says about an article's smallest shingles."""
+
+    sketch: list[int]  # its SKETCH_SIZE smallest own shingles
+    furniture: set[int]  # inspected shingles held by FURNITURE articles or more
+    estimate: int  # own shingles in the whole text, estimated from the share of inspected ones
+    votes: Counter[int]  # other articles (doc) -> own shingles shared with this one
+    posted: dict[int, int]  # own shingle -> postings it has
+
+
+@dataclass
+class _Candidate:
+    doc: int
+    group: int
+    estimate: int
+    sketch: set[int]
+    title: set[int]
+    names: list[str]
+    told: bool
+
+
+class Grouper:
+    """Assigns group keys during an indexing run; its tables live in the index folder and
+    are committed together with the Whoosh index.
+
+    ``sketches`` holds one row per article (by a 64-bit hash of its id and of its file's
+    path, not the texts): its group, whether it joined it as a near-copy, its estimated own
+    shingles, its own-text sketch, its title's words and names, and whether its text speaks of
+    its title. ``postings`` maps each own shingle to the articles whose sketch holds it (the
+    first POSTINGS of them), or to _MARK once it is furniture: it finds the candidates and
+    counts who holds a shingle."""
 
     def __init__(self, path: Path, threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
         self.db = sqlite3.connect(path)
-        self.db.executescript("""
+        self.db.execute(f"PRAGMA cache_size = -{CACHE_MB * 1024}")  # KiB: its postings are read at random
+        if self.db.execute("PRAGMA user_version").fetchone()[0] < LAYOUT:
+            # An older layout (rebuilt indexes never have one): its rows cannot be read as ours.
+            self.db.executescript("DROP TABLE IF EXISTS keys; DROP TABLE IF EXISTS sketches; "
+                                  "DROP TABLE IF EXISTS postings;")
+        self.db.executescript(f"""
             CREATE TABLE IF NOT EXISTS sketches(doc INTEGER PRIMARY KEY, article INTEGER UNIQUE, file INTEGER,
-                                                grp INTEGER, sketch BLOB);
-            CREATE TABLE IF NOT EXISTS keys(key INTEGER, doc INTEGER, PRIMARY KEY(key, doc)) WITHOUT ROWID;
+                                                grp INTEGER, copy INTEGER, own INTEGER, sketch BLOB, title BLOB,
+                                                names TEXT, told INTEGER);
+            CREATE TABLE IF NOT EXISTS postings(key INTEGER, doc INTEGER, PRIMARY KEY(key, doc)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS sketches_file ON sketches(file) WHERE file IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS sketches_grp ON sketches(grp);
+            PRAGMA user_version = {LAYOUT};
         """)
 
     def assign(self, article: Article) -> int:
         """The group key of ``article``, recording its sketch for the articles that follow."""
-        own = sketch(article.body or article.title)
-        group = group_key(article.id)
         me = _hash(article.id)
-        if len(own) >= 8:  # too short a text is no evidence of a shared dispatch
-            best = 0.0
-            mine = set(own)  # compared with every candidate (tens of them in a large archive)
-            for other_group, blob in self._candidates(own[:LOOKUP_KEYS], me):
-                score = similarity(mine, array("I", blob))
-                if score >= self.threshold and score > best:
-                    best, group = score, other_group
-        self._drop("article = ?", (me,))  # the article indexed again
+        self._drop("article = ?", (me,))  # the article indexed again: compared with the others only
+        text = article.body or article.title
+        fprint = fingerprint(article.title, text)
+        own = self._own(fprint.shingles)
+        group, score = self._match(own, fprint, text) if len(own.sketch) >= MIN_OWN else (None, 0.0)
+        if group is None:
+            group = self._found(article.id)
         file = None if article.path == article.id else _hash(article.path)  # a text file's id is its path
-        doc = self.db.execute("INSERT INTO sketches(article, file, grp, sketch) VALUES (?, ?, ?, ?)",
-                              (me, file, group, array("I", own).tobytes())).lastrowid
-        self.db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", [(h, doc) for h in own[:LOOKUP_KEYS]])
+        doc = self.db.execute(
+            "INSERT INTO sketches(article, file, grp, copy, own, sketch, title, names, told) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (me, file, group, score >= COPY, own.estimate, array("I", own.sketch).tobytes(),
+             array("I", sorted(fprint.title)).tobytes(), " ".join(fprint.names), fprint.told)).lastrowid
+        self.db.executemany("INSERT INTO postings VALUES (?, ?)",
+                            [(h - _SIGNED, doc) for h in own.sketch if own.posted.get(h, 0) < POSTINGS])
         return group
 
-    def _candidates(self, keys: list[int], article: int) -> list[tuple[int, bytes]]:
-        marks = ",".join("?" * len(keys))
-        return self.db.execute(
-            f"SELECT DISTINCT s.grp, s.sketch FROM keys k JOIN sketches s ON s.doc = k.doc "
-            f"WHERE k.key IN ({marks}) AND s.article != ? LIMIT 50", (*keys, article)).fetchall()
+    def _own(self, values: list[int]) -> _Own:
+        """Split the smallest shingles into own text and furniture, and count the own
+        shingles each article already in the table shares with this one. Shingles are looked
+        up a batch at a time, as many as the sketch still lacks and a few more."""
+        own = _Own([], set(), 0, Counter(), {})
+        newly: list[int] = []  # shingles found to be furniture now
+        seen = 0
+        while len(own.sketch) < SKETCH_SIZE and seen < min(len(values), INSPECT):
+            batch = values[seen:min(seen + SKETCH_SIZE - len(own.sketch) + 4, INSPECT)]
+            postings = self._postings(batch)
+            for h in batch:
+                seen += 1
+                found = postings.get(h)
+                if found is None or _furniture(found):
+                    own.furniture.add(h)
+                    if found is not None:
+                        newly.append(h)
+                    continue
+                own.sketch.append(h)
+                own.posted[h] = len(found)
+                own.votes.update(doc for doc, _, _ in found)
+                if len(own.sketch) == SKETCH_SIZE:
+                    break
+        if newly:  # its postings give way to one mark: the articles that held it are no evidence
+            marks = [(h - _SIGNED,) for h in newly]
+            self.db.executemany("DELETE FROM postings WHERE key = ?", marks)
+            self.db.executemany(f"INSERT OR IGNORE INTO postings VALUES (?, {_MARK})", marks)
+        own.estimate = len(values) if seen == len(values) else len(own.sketch) * len(values) // max(seen, 1)
+        return own
+
+    def _postings(self, keys: list[int]) -> dict[int, list[tuple[int, int, int]]]:
+        """The postings (doc, group, near-copy) of each of ``keys`` not marked as furniture
+        (those are left out of the answer). The group and near-copy flag are read only for
+        shingles with FURNITURE postings or more, the only ones they can make furniture."""
+        docs: dict[int, list[int]] = {h: [] for h in keys}
+        for key, doc in self.db.execute(f"SELECT key, doc FROM postings WHERE key IN ({','.join('?' * len(keys))})",
+                                        [h - _SIGNED for h in keys]):
+            docs[key + _SIGNED].append(doc)
+        crowded = {doc for found in docs.values() if len(found) >= FURNITURE for doc in found}
+        about = {doc: (grp, copy) for doc, grp, copy in self.db.execute(
+            f"SELECT doc, grp, copy FROM sketches WHERE doc IN ({','.join('?' * len(crowded))})", list(crowded))
+                 } if crowded else {}
+        return {h: [(doc, *about.get(doc, (doc, 0))) for doc in found] for h, found in docs.items()
+                if _MARK not in found}
+
+    def _match(self, own: _Own, fprint: Fingerprint, text: str) -> tuple[int | None, float]:
+        """The group of the most similar candidate that passes, if any, and its similarity.
+        A candidate whose title names someone (or somewhere) that its text mentions and this
+        text does not is another story on the same template ("X annonce sa candidature")."""
+        best, group = 0.0, None
+        mine = set(own.sketch)
+        for other in self._candidates(own):
+            retitled = not alike_titles(fprint.title, other.title)
+            if min(own.estimate, other.estimate) < MIN_OWN:
+                continue
+            if retitled and not (fprint.told or other.told):
+                continue
+            score = similarity(mine, other.sketch - own.furniture)  # what is furniture now, was not then
+            if score < (max(RETITLED_THRESHOLD, self.threshold) if retitled else self.threshold) or score <= best:
+                continue
+            if all(mentions(text, name) for name in other.names):
+                best, group = score, other.group
+        return group, best
+
+    def _candidates(self, own: _Own) -> list[_Candidate]:
+        """The CANDIDATES articles sharing most own shingles with this one. The similarity of
+        two sketches cannot pass the shingles they share over the sketch's size, so those
+        sharing less than half what the threshold asks are not read (half: postings are capped)."""
+        least = max(2, self.threshold * len(own.sketch) / 2)
+        docs = [doc for doc, n in own.votes.most_common(CANDIDATES) if n >= least]
+        if not docs:
+            return []
+        rows = self.db.execute(f"SELECT doc, grp, own, sketch, title, names, told FROM sketches WHERE doc IN "
+                               f"({','.join('?' * len(docs))})", docs).fetchall()
+        return [_Candidate(doc, grp, estimate, set(array("I", blob)), set(array("I", words)), names.split(),
+                           bool(told)) for doc, grp, estimate, blob, words, names, told in rows]
+
+    def _found(self, article_id: str) -> int:
+        """A new group's key: the article's own, unless other articles still hold it (this one,
+        indexed again, no longer resembles what they joined)."""
+        key, n = group_key(article_id), 0
+        while self.db.execute("SELECT 1 FROM sketches WHERE grp = ? LIMIT 1", (key,)).fetchone():
+            n += 1
+            key = group_key(f"{article_id}\x1f{n}")
+        return key
 
     def _drop(self, where: str, params: tuple[int, ...]) -> None:
-        """Delete the sketches matching ``where`` and their lookup keys (the first of the sketch)."""
+        """Delete the sketches matching ``where`` and their postings."""
         rows = self.db.execute(f"SELECT doc, sketch FROM sketches WHERE {where}", params).fetchall()
         if rows:
-            self.db.executemany("DELETE FROM keys WHERE key = ? AND doc = ?",
-                                [(h, doc) for doc, blob in rows for h in array("I", blob)[:LOOKUP_KEYS]])
+            self.db.executemany("DELETE FROM postings WHERE key = ? AND doc = ?",
+                                [(h - _SIGNED, doc) for doc, blob in rows for h in array("I", blob)])
             self.db.executemany("DELETE FROM sketches WHERE doc = ?", [(doc,) for doc, _ in rows])
 
     def forget(self, path: str) -> None:
@@ -125,6 +366,14 @@ class Grouper:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _furniture(postings: list[tuple[int, int, int]]) -> bool:
+    """Whether a shingle with these postings (doc, group, near-copy) is furniture."""
+    if len(postings) < FURNITURE:
+        return False
+    return (len({grp for _, grp, _ in postings}) >= FURNITURE
+            or len(postings) - sum(copy for _, _, copy in postings) >= FURNITURE_ARTICLES)
 
 
 def _hash(text: str) -> int:
