@@ -133,7 +133,8 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict:
 @click.option("--all-versions", is_flag=True, help="Show every version of a wire story, not only the best.")
 @click.option("--facets", is_flag=True, help="Also show hit counts by source and a timeline by month.")
 @click.option("--format", "export_format", type=click.Choice(["csv", "jsonl"]),
-              help="Export every hit (not one page), with a first line recording the query and index.")
+              help="Export every hit (not one page) as plain CSV or JSON Lines; with -o, the query, filters "
+                   "and index go beside it in FILE.provenance.json.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="With --format: write to this file instead of stdout.")
 def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, until: str | None,
@@ -183,18 +184,20 @@ def open_index_for_cli(index_dir: Path) -> Any:
 
 
 def _export(ix: Any, text: str, export_format: str, output: Path | None, **options: Any) -> None:
-    from .exporting import write_csv, write_jsonl
+    from .exporting import provenance_path, write_export, write_provenance
 
     provenance = ix.provenance(text, **{k: v for k, v in options.items() if k in ("since", "until", "source")},
                                sort=options["sort"], mode=options["mode"])
-    write = write_csv if export_format == "csv" else write_jsonl
     hits = ix.export(text, **options)
     if output is None:
-        count = write(hits, provenance, sys.stdout)
-    else:
-        with open(output, "w", encoding="utf-8", newline="") as out:
-            count = write(hits, provenance, out)
-    click.echo(f"Exported {count:,} hits{f' to {output}' if output else ''}.", err=True)
+        count = write_export(hits, export_format, sys.stdout)
+        click.echo(f"Exported {count:,} hits.", err=True)
+        return
+    with open(output, "w", encoding="utf-8", newline="") as out:
+        count = write_export(hits, export_format, out)
+    write_provenance(provenance, provenance_path(output))
+    click.echo(f"Exported {count:,} hits to {output} (the query, filters and index: "
+               f"{provenance_path(output)}).", err=True)
 
 
 @cli.command("show")

@@ -1,5 +1,6 @@
-"""Exporting every hit of a search as CSV or JSON Lines, with a provenance record so that
-a search can be cited and reproduced: the query, its filters, the index and its version.
+"""Exporting every hit of a search as CSV or JSON Lines (plain files, read as they are by
+spreadsheets and pandas), and its provenance beside them, so that a search can be cited and
+reproduced: the query, its filters, the index and its version.
 Also the JSON form of a hit, an article and index statistics, shared by every front end
 (the CLI's ``--json``, the web API), so that they give the same fields."""
 
@@ -7,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from .documents import Article
@@ -50,26 +53,52 @@ def stats_record(stats: IndexStats, index: str) -> dict[str, Any]:
 
 
 def hit_row(hit: Hit) -> dict[str, Any]:
-    return {"rank": hit.rank, "id": hit.id, "published": hit.published.isoformat() if hit.published else "",
-            "source": hit.source or "", "url": hit.url or "", "title": hit.title,
-            "score": round(hit.score, 4), "snippet": hit.snippet.text}
+    """The columns of an export (None where a value is missing)."""
+    return {"rank": hit.rank, "id": hit.id, "published": iso(hit.published), "source": hit.source, "url": hit.url,
+            "title": hit.title, "score": round(hit.score, 4), "snippet": hit.snippet.text}
 
 
-def write_jsonl(hits: Iterable[Hit], provenance: dict[str, Any], out: TextIO) -> int:
-    """First line: ``{"provenance": {...}}``; then one object per hit. Returns the hit count."""
-    out.write(json.dumps({"provenance": provenance}, ensure_ascii=False) + "\n")
-    count = 0
-    for count, hit in enumerate(hits, start=1):
-        out.write(json.dumps(hit_row(hit), ensure_ascii=False) + "\n")
-    return count
+def jsonl_lines(hits: Iterable[Hit]) -> Iterator[str]:
+    """One JSON object a hit, a line each (missing values are null, as in ``--json``)."""
+    for hit in hits:
+        yield json.dumps(hit_row(hit), ensure_ascii=False) + "\n"
 
 
-def write_csv(hits: Iterable[Hit], provenance: dict[str, Any], out: TextIO) -> int:
-    """First line: ``# provenance: {...}`` (JSON); then a header row and one row per hit."""
-    out.write("# provenance: " + json.dumps(provenance, ensure_ascii=False) + "\n")
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+def csv_lines(hits: Iterable[Hit]) -> Iterator[str]:
+    """A header row, then one row a hit (missing values are empty cells): a plain CSV file
+    that spreadsheets and pandas.read_csv read as it is."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
+    for hit in [None, *hits]:
+        if hit is not None:
+            writer.writerow({k: "" if v is None else v for k, v in hit_row(hit).items()})
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+EXPORTS = {"csv": csv_lines, "jsonl": jsonl_lines}
+
+
+def write_export(hits: Iterable[Hit], fmt: str, out: TextIO) -> int:
+    """Write every hit as ``fmt`` (csv or jsonl) to ``out``; returns the number of hits."""
     count = 0
-    for count, hit in enumerate(hits, start=1):
-        writer.writerow(hit_row(hit))
+
+    def counted() -> Iterator[Hit]:
+        nonlocal count
+        for count, hit in enumerate(hits, start=1):
+            yield hit
+
+    out.writelines(EXPORTS[fmt](counted()))
     return count
+
+
+def provenance_path(output: Path) -> Path:
+    """Where the provenance of an export written to ``output`` goes: beside it."""
+    return output.with_name(output.name + ".provenance.json")
+
+
+def write_provenance(provenance: dict[str, Any], path: Path) -> None:
+    """What is needed to cite and reproduce a search (NewsIndex.provenance), as JSON."""
+    path.write_text(json.dumps(provenance, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

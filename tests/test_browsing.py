@@ -60,19 +60,29 @@ def test_did_you_mean(tmp_index: NewsIndex, query: str, suggestion: str | None) 
 def test_export_writes_every_hit(tmp_index: NewsIndex) -> None:
     hits = list(tmp_index.export("char OR alliance OR sécurité"))
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
-    from newssearch.exporting import write_csv, write_jsonl
+    from newssearch.exporting import write_export
 
     out = io.StringIO()
-    assert write_jsonl(hits, {"query": "q"}, out) == 5
-    lines = out.getvalue().splitlines()
-    assert json.loads(lines[0]) == {"provenance": {"query": "q"}} and len(lines) == 6
+    assert write_export(hits, "jsonl", out) == 5
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(rows) == 5 and list(rows[0]) == ["rank", "id", "published", "source", "url", "title", "score", "snippet"]
     out = io.StringIO()
-    write_csv(hits, {"query": "q"}, out)
-    first, *rows = out.getvalue().splitlines()
-    assert first == '# provenance: {"query": "q"}'
-    table = list(csv.DictReader(rows))
-    assert len(table) == 5 and set(table[0]) == {"rank", "id", "published", "source", "url", "title", "score",
-                                                  "snippet"}
+    assert write_export(hits, "csv", out) == 5
+    table = list(csv.DictReader(io.StringIO(out.getvalue())))  # plain CSV: the header first
+    assert [dict(row) | {"score": "", "snippet": ""} for row in table] == \
+        [{k: "" if v is None else str(v) for k, v in row.items()} | {"score": "", "snippet": ""} for row in rows]
+
+
+def test_missing_values_are_null_in_json_lines_and_empty_in_csv(tmp_index: NewsIndex) -> None:
+    from newssearch.exporting import write_export
+
+    hits = [h for h in tmp_index.export("Ramstein") if h.source is None]  # the seed article: no source, no url
+    jsonl, table = io.StringIO(), io.StringIO()
+    write_export(hits, "jsonl", jsonl)
+    write_export(hits, "csv", table)
+    [row] = [json.loads(line) for line in jsonl.getvalue().splitlines()]
+    [cells] = list(csv.DictReader(io.StringIO(table.getvalue())))
+    assert (row["source"], row["url"]) == (None, None) and (cells["source"], cells["url"]) == ("", "")
 
 
 @pytest.fixture
@@ -122,15 +132,15 @@ def test_cli_export(index_dir: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"hits.{fmt}"
     result = run("query", "char OR alliance OR sécurité", "--format", fmt, "--output", str(out),
                  "--since", "2021-01-01", "--index", str(index_dir))
-    assert result.exit_code == 0 and result.stderr == f"Exported 5 hits to {out}.\n"
-    first = out.read_text(encoding="utf-8").splitlines()[0]
-    provenance = json.loads(first.removeprefix("# provenance: "))
-    provenance = provenance.get("provenance", provenance)
+    sidecar = tmp_path / f"hits.{fmt}.provenance.json"
+    assert result.exit_code == 0
+    assert result.stderr == f"Exported 5 hits to {out} (the query, filters and index: {sidecar}).\n"
+    provenance = json.loads(sidecar.read_text(encoding="utf-8"))
     assert provenance["query"] == "char OR alliance OR sécurité"
     assert provenance["filters"]["since"] == "2021-01-01" and provenance["index_format"] == INDEX_FORMAT_VERSION
-    body = out.read_text(encoding="utf-8").split("\n", 1)[1]
-    rows = list(csv.DictReader(io.StringIO(body))) if fmt == "csv" else body.splitlines()
-    assert len(rows) == 5
+    body = out.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(body))) if fmt == "csv" else [json.loads(x) for x in body.splitlines()]
+    assert len(rows) == 5 and rows[0]["rank"] in ("1", 1)  # the file holds the hits and nothing else
 
 
 @pytest.mark.parametrize("a, b, distance", [("leopard", "leopard", 0), ("leopord", "leopard", 1),

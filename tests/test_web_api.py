@@ -248,13 +248,12 @@ def test_export_is_the_cli_file(client: TestClient, web_index: NewsIndex, tmp_pa
     out = tmp_path / f"hits.{fmt}"
     CliRunner().invoke(cli, ["query", "marché", "--source", "Le Courrier du Nord", "--sort", "date", "--format", fmt,
                              "-o", str(out), "--index", str(web_index.path)], catch_exceptions=False)
-    web_lines, cli_lines_ = response.text.split("\n"), out.read_text(encoding="utf-8").split("\n")
-    strip = (lambda line: json.loads(line.removeprefix("# provenance: ")) if fmt == "csv"
-             else json.loads(line)["provenance"])
-    web_meta, cli_meta = strip(web_lines[0]), strip(cli_lines_[0])
+    assert response.text == out.read_text(encoding="utf-8")
+    assert len(response.text.split("\n")) == (fmt == "csv") + 8 + 1  # header, hits, end
+    web_meta = json.loads(response.headers["x-newssearch-provenance"])
+    cli_meta = json.loads(Path(f"{out}.provenance.json").read_text(encoding="utf-8"))
     web_meta.pop("exported"), cli_meta.pop("exported")
     assert web_meta == cli_meta and web_meta["filters"]["source"] == "Le Courrier du Nord"
-    assert web_lines[1:] == cli_lines_[1:] and len(web_lines) == 1 + (fmt == "csv") + 8 + 1  # provenance, header, hits, end
 
 
 def test_export_needs_a_format(client: TestClient) -> None:
@@ -418,7 +417,7 @@ def test_readme_curl_examples_run(base_url: str, web_index: NewsIndex, tmp_path:
         result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=tmp_path, timeout=30)
         assert result.returncode == 0, (line, result.stderr)
         if "/export" in line:
-            assert (tmp_path / "newssearch-Leopard.csv").read_text(encoding="utf-8").startswith("# provenance: ")
+            assert (tmp_path / "newssearch-Leopard.csv").read_text(encoding="utf-8").startswith("rank,id,published,")
             continue
         data = json.loads(result.stdout)
         assert "error" not in data, (line, data)

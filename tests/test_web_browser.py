@@ -174,9 +174,9 @@ def test_export_the_search(page: Any, fmt: str, name: str) -> None:
         page.locator(".export").get_by_role("link", name=name).click()
     assert download.value.suggested_filename == f"newssearch-march.{fmt}"
     lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("# provenance: {" if fmt == "csv" else '{"provenance": {')
-    assert '"source": "La Gazette de Lyon"' in lines[0]
-    assert len(lines) == 1 + (fmt == "csv") + 8
+    assert lines[0].startswith("rank,id,published," if fmt == "csv" else '{"rank": 1, "id": ')
+    assert all("La Gazette de Lyon" in line for line in lines[1 if fmt == "csv" else 0:])
+    assert len(lines) == (fmt == "csv") + 8
 
 
 def test_article_markup_shows_as_text(page: Any) -> None:

@@ -4,17 +4,18 @@ again with the back button. Endpoints are plain functions, run in Starlette's th
 
 from __future__ import annotations
 
-import io
+import itertools
+import json
 import re
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from ..api import NewsIndex
 from ..errors import QueryError
-from ..exporting import write_csv, write_jsonl
+from ..exporting import EXPORTS
 from ..facets import Facets
 from ..hits import Hit
 from ..searching import Results
@@ -115,19 +116,21 @@ def _story(index: NewsIndex, article_id: str) -> Hit | None:
 
 
 def export(request: Request) -> Response:
-    """``/export?q=...&format=csv|jsonl``: every hit of the search, the file that the CLI's
-    ``query --format`` writes (provenance first line included)."""
+    """``/export?q=...&format=csv|jsonl``: every hit of the search, streamed: the file that the
+    CLI's ``query --format`` writes; its provenance (query, filters, index) in a header."""
     items = list(request.query_params.multi_items())
     params = read_search(items, strict=False, extra=("format",))
     fmt = read_format(items)
     index = index_of(request)
     options: dict[str, Any] = {**params.filters(), "sort": params.sort, "mode": params.mode}
-    provenance = index.provenance(params.q, **options)
-    out = io.StringIO()
-    (write_csv if fmt == "csv" else write_jsonl)(index.export(params.q, **options), provenance, out)
+    provenance = json.dumps(index.provenance(params.q, **options), ensure_ascii=True)
+    hits = index.export(params.q, **options)
+    first = next(hits, None)  # a malformed query is an error page now, not a broken download
     slug = "-".join(re.findall(r"[A-Za-z0-9]+", params.q))[:60] or "search"
-    return Response(out.getvalue(), media_type=MEDIA_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="newssearch-{slug}.{fmt}"'})
+    rows = EXPORTS[fmt](itertools.chain([first] if first else [], hits))
+    return StreamingResponse(rows, media_type=MEDIA_TYPES[fmt],
+                             headers={"Content-Disposition": f'attachment; filename="newssearch-{slug}.{fmt}"',
+                                      "X-Newssearch-Provenance": provenance})
 
 
 ROUTES = [
