@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from .schema import PUBLISHED, SOURCE_KEY
+from . import engine
+from .schema import PUBLISHED, SOURCE_KEY, utc
 
 
 @dataclass(frozen=True)
@@ -26,21 +27,7 @@ class IndexStats:
 def index_stats(searcher: Any, *, size_bytes: int, updated: str | None, segments: int,
                 semantic: bool = False) -> IndexStats:
     reader = searcher.reader()
-    first = last = None
-    if reader.has_column(PUBLISHED):
-        column = reader.column_reader(PUBLISHED)
-        found = [when for when in (_date_of(column, d) for d in reader.all_doc_ids()) if when]
-        if found:
-            first, last = min(found), max(found)
+    first, last = engine.date_span(searcher, PUBLISHED) if PUBLISHED in searcher.schema else (None, None)
     return IndexStats(articles=reader.doc_count(), sources=len(list(reader.lexicon(SOURCE_KEY))),
-                      first=first, last=last, size_bytes=size_bytes, updated=updated,
+                      first=utc(first), last=utc(last), size_bytes=size_bytes, updated=updated,
                       segments=segments, semantic=semantic)
-
-
-def _date_of(column: Any, docnum: int) -> datetime | None:
-    try:
-        value = column[docnum]
-    except (OverflowError, ValueError):
-        return None
-    # An article without a date holds the column's default, which is no real date.
-    return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) and value.year > 1 else None

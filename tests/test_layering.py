@@ -56,7 +56,7 @@ ALLOWED = {
     "snippets": {"config"},
     "hits": {"schema", "snippets"},
     "facets": {"engine", "schema"},
-    "stats": {"schema"},
+    "stats": {"engine", "schema"},
     "lookup": {"errors", "schema"},
     "spelling": {"engine", "schema"},
     "searching": {"analysis", "config", "engine", "errors", "facets", "filters", "hits", "queries", "reranking",

@@ -13,7 +13,7 @@ from typing import Any
 
 from whoosh.index import EmptyIndexError
 
-from .collecting import Stories, collect, column_values, index_column, segment_column
+from .collecting import Stories, collect, column_values, date_span, index_column, segment_column
 from .matching import match
 from .patching import PINNED_WHOOSH, WhooshVersionError, check_version, install
 from .queries import CloseTerm, GappedPhrase, close_terms
@@ -23,7 +23,7 @@ from .writers import WorkerError, open_writer, writer_lock
 
 __all__ = [
     "BM25F", "CloseTerm", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "Stories", "WhooshVersionError",
-    "WorkerError", "check_version", "close_terms", "collect", "column_values", "index_column", "create_index", "install", "match", "open_index", "open_writer",
+    "WorkerError", "check_version", "close_terms", "collect", "column_values", "date_span", "index_column", "create_index", "install", "match", "open_index", "open_writer",
     "remove_orphans", "segment_column", "segment_count", "writer_lock",
 ]
 

@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.util.times import long_to_datetime
 
-from .matching import Scores, match
+from .matching import Scores, deleted_docs, match
 
 _COLUMNS: weakref.WeakKeyDictionary[Any, dict[str, Sequence[Any]]] = weakref.WeakKeyDictionary()
 
@@ -105,3 +106,18 @@ def collect(searcher: Any, query: wq.Query, *, weighting: Any, restrict: wq.Quer
     """The stories matching ``query`` and ``restrict`` (a filter that scores nothing), scored
     by ``weighting`` for this search only."""
     return Stories(searcher, match(searcher, query, weighting=weighting, restrict=restrict), collapse, final)
+
+
+_NO_DATE = 2**63  # an article without a date holds the column's default, 2**64 - 1
+
+
+def date_span(searcher: Any, field: str) -> tuple[Any, Any]:
+    """The earliest and latest dates of ``field`` (a sortable DATETIME) among the live articles,
+    read from its column (None, None when no article has one)."""
+    values = index_column(searcher, field, 0)
+    dead = deleted_docs(searcher)
+    dated = [v for d, v in enumerate(values) if 0 < v < _NO_DATE and d not in dead] if dead else \
+        [v for v in values if 0 < v < _NO_DATE]
+    if not dated:
+        return None, None
+    return long_to_datetime(min(dated)), long_to_datetime(max(dated))

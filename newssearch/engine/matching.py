@@ -35,7 +35,7 @@ def match(searcher: Any, q: wq.Query, *, weighting: Any, restrict: wq.Query | No
         docs: Iterable[int] = allowed if allowed is not None else _live_docs(searcher)
         return dict.fromkeys(sorted(docs), 0.0)
     scores = _clause(searcher, q, weighting)
-    dead = _deleted(searcher)
+    dead = deleted_docs(searcher)
     if dead or allowed is not None:
         scores = {d: s for d, s in scores.items() if d not in dead and (allowed is None or d in allowed)}
     return scores
@@ -140,7 +140,8 @@ def _whoosh(searcher: Any, q: wq.Query, weighting: Any, offset: int = 0) -> Scor
     return scores
 
 
-def _deleted(searcher: Any) -> set[int]:
+def deleted_docs(searcher: Any) -> set[int]:
+    """The deleted documents of every segment (top-level numbers)."""
     dead: set[int] = set()
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
