@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from pathlib import Path
@@ -206,3 +207,25 @@ def test_query_parser_raises_only_query_errors(text: str) -> None:
         parse_query(SCHEMA, text)
     except QueryError as exc:
         assert "\n" not in str(exc).strip() or "\n" in text
+
+
+def test_a_deeply_nested_record_is_skipped_with_its_line(tmp_path: Path) -> None:
+    """json.loads recurses per level: 1,000 brackets (2 KB, in a key we ignore) raised
+    RecursionError out of the reader, and nothing was indexed."""
+    deep = "[" * 1000 + "]" * 1000
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "deep.jsonl").write_text(
+        '{"id": "ok1", "title": "Ramstein"}\n'
+        f'{{"id": "deep", "title": "Leopard", "extra": {deep}}}\n'
+        '{"id": "ok2", "title": "Ramstein encore"}\n', encoding="utf-8")
+    (archive / "deep.json").write_text(f'{{"id": "j", "title": "Leopard", "extra": {deep}}}', encoding="utf-8")
+    (archive / "deep.jsonl.gz").write_bytes(gzip.compress(f'{{"id": "g", "extra": {deep}}}\n'.encode()))
+    report = update_index(tmp_path / "ix", [archive])
+    assert sorted(str(s) for s in report.skipped) == [
+        f"{archive / 'deep.json'}: record nested too deeply",
+        f"{archive / 'deep.jsonl.gz'}:1: record nested too deeply",
+        f"{archive / 'deep.jsonl'}:2: record nested too deeply",
+    ]
+    with NewsIndex.open(tmp_path / "ix") as ix:
+        assert sorted(h.id for h in ix.search("Ramstein")) == ["ok1", "ok2"]

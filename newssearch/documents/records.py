@@ -14,6 +14,9 @@ from .dates import parse_date
 from .decoding import clean_body, clean_inline, decode_text
 
 _TEXT_KEYS = ("title", "body", "source", "url", "date")
+# json.loads recurses once per level of nesting: a record nested about a thousand deep (2 KB
+# of brackets, even in a key we ignore) raises RecursionError, which must skip that record only.
+_TOO_DEEP = "record nested too deeply"
 
 
 def read_jsonl(path: Path, text: str) -> FileArticles:
@@ -56,6 +59,8 @@ def _line_record(path: Path, line: str, number: int) -> Article | Skipped:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         return Skipped(str(path), f"invalid JSON ({exc.msg})", number)
+    except RecursionError:
+        return Skipped(str(path), _TOO_DEEP, number)
     return _record(path, record, f"{path}#{number}", number)
 
 
@@ -64,6 +69,8 @@ def read_json(path: Path, text: str) -> FileArticles:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DocumentError(path, f"invalid JSON ({exc.msg})", exc.lineno) from exc
+    except RecursionError:
+        raise DocumentError(path, _TOO_DEEP) from None
     records = data if isinstance(data, list) else [data]
     out = FileArticles()
     for number, record in enumerate(records, start=1):
