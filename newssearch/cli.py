@@ -148,6 +148,8 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
     """
     text = " ".join(words)
     filters = {"since": since, "until": until, "source": source}
+    if output is not None:
+        _check_output(output, index_dir)
     with open_index_for_cli(index_dir) as ix:
         if export_format:
             _export(ix, text, export_format, output, sort=sort, mode=mode or "auto", **filters)
@@ -182,6 +184,16 @@ def open_index_for_cli(index_dir: Path) -> Any:
         raise IndexNotFoundError(exc.path, _create_hint(index_dir)) from None
 
 
+def _check_output(output: Path, index_dir: Path) -> None:
+    """Refuse, before anything is written, an output file in a missing folder or inside the
+    index folder (writing over one of its files would destroy the index)."""
+    if not output.parent.is_dir():
+        raise click.BadParameter(f"the folder '{output.parent}' does not exist.", param_hint="'--output' / '-o'")
+    if output.resolve().is_relative_to(index_dir.resolve()):
+        raise click.BadParameter(f"'{output}' is inside the index folder '{index_dir}'; write it elsewhere.",
+                                 param_hint="'--output' / '-o'")
+
+
 def _export(ix: Any, text: str, export_format: str, output: Path | None, **options: Any) -> None:
     from .exporting import write_csv, write_jsonl
 
@@ -192,8 +204,11 @@ def _export(ix: Any, text: str, export_format: str, output: Path | None, **optio
     if output is None:
         count = write(hits, provenance, sys.stdout)
     else:
-        with open(output, "w", encoding="utf-8", newline="") as out:
-            count = write(hits, provenance, out)
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as out:
+                count = write(hits, provenance, out)
+        except OSError as exc:
+            raise click.ClickException(f"Cannot write '{output}': {(exc.strerror or str(exc)).lower()}.") from None
     click.echo(f"Exported {count:,} hits{f' to {output}' if output else ''}.", err=True)
 
 

@@ -203,3 +203,36 @@ def test_rebuild_replaces_an_index_of_another_version(runner: CliRunner, tmp_pat
 def test_rebuild_never_deletes_other_files(runner: CliRunner, tmp_path: Path, archive: Path) -> None:
     result = run(runner, "index", "--rebuild", str(archive), "--index", str(archive), ok=False)
     assert result.exit_code == 1 and (archive / "note.txt").exists()
+
+
+def test_export_into_a_missing_folder_is_refused(runner: CliRunner, indexed: Path, tmp_path: Path) -> None:
+    """It was a 30-line FileNotFoundError traceback."""
+    target = tmp_path / "missing" / "hits.csv"
+    result = run(runner, "query", "Leopard", "--index", str(indexed), "--format", "csv", "-o", str(target), ok=False)
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stderr.splitlines()[-1] == (f"Error: Invalid value for '--output' / '-o': the folder "
+                                              f"'{target.parent}' does not exist.")
+    assert "Traceback" not in result.stderr and not target.parent.exists()
+
+
+@pytest.mark.parametrize("name", ["newssearch.json", "files.json.gz", "TOC", "new.csv"])
+def test_export_into_the_index_folder_is_refused(runner: CliRunner, indexed: Path, name: str) -> None:
+    """Writing the export over one of the index's files destroyed the index."""
+    if name == "TOC":
+        name = next(p.name for p in indexed.iterdir() if p.name.endswith(".toc"))
+    before = {p.name: p.read_bytes() for p in indexed.iterdir() if p.is_file()}
+    target = indexed / ".." / indexed.name / name
+    result = run(runner, "query", "Leopard", "--index", str(indexed), "--format", "jsonl", "-o", str(target), ok=False)
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stderr.splitlines()[-1] == (f"Error: Invalid value for '--output' / '-o': '{target}' is inside "
+                                              f"the index folder '{indexed}'; write it elsewhere.")
+    assert {p.name: p.read_bytes() for p in indexed.iterdir() if p.is_file()} == before
+    assert run(runner, "query", "Leopard", "--index", str(indexed)).exit_code == ExitStatus.OK
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_export_write_error_is_one_line(runner: CliRunner, indexed: Path) -> None:
+    """/dev/full: every write fails with ENOSPC, as on a full disk."""
+    result = run(runner, "query", "Leopard", "--index", str(indexed), "--format", "csv", "-o", "/dev/full", ok=False)
+    assert result.exit_code == ExitStatus.ERROR
+    assert result.stderr == "Error: Cannot write '/dev/full': no space left on device.\n"
