@@ -21,6 +21,7 @@ from .errors import (IndexDamagedError, IndexLockedError, IndexNotFoundError, In
                      VectorsNeedRebuildError)
 
 F = TypeVar("F", bound=Callable[..., Any])
+SKIPPED_SHOWN = 20  # skipped files or records listed on stderr; --report FILE lists them all
 
 
 class ExitStatus(IntEnum):
@@ -99,8 +100,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--semantic", is_flag=True,
               help="Give each article a sentence vector, so that questions are also ranked by meaning "
                    "(a new or rebuilt index; needs newssearch[semantic]).")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help=f"Write every skipped file or record to FILE (stderr shows the first {SKIPPED_SHOWN}).")
 def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict: bool, wait: float,
-                  max_size: int, no_grouping: bool, rebuild: bool, semantic: bool) -> None:
+                  max_size: int, no_grouping: bool, rebuild: bool, semantic: bool, report_file: Path | None) -> None:
     """Index news files and folders (recursively): seed-format .txt, .json, .jsonl.
 
     Run it again to add new files and re-index changed ones; unchanged files are skipped.
@@ -108,15 +111,32 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict:
     from . import render
     from .api import NewsIndex
 
+    if report_file is not None:
+        _check_output(report_file, index_dir, "'--report'")
     ix = NewsIndex(index_dir)
     with render.progress_bar("Indexing") as progress:
         report = ix.add(paths, prune=prune, strict=strict, progress=progress, max_bytes=max_size, wait=wait,
                         group=not no_grouping, rebuild=rebuild, semantic=semantic)
-    for skipped in report.skipped:
-        click.echo(f"skipped: {skipped}", err=True)
+    _print_skipped(report.skipped, report_file)
     click.echo(render.report_line(report))
     if report.skipped:
         sys.exit(ExitStatus.SKIPPED)
+
+
+def _print_skipped(skipped: list[Any], report_file: Path | None) -> None:
+    """The first SKIPPED_SHOWN skipped files or records on stderr, then how many more; every
+    one of them in ``report_file``."""
+    for item in skipped[:SKIPPED_SHOWN]:
+        click.echo(f"skipped: {item}", err=True)
+    if report_file is not None:
+        try:
+            with open(report_file, "w", encoding="utf-8", errors="backslashreplace") as out:
+                out.writelines(f"{item}\n" for item in skipped)
+        except OSError as exc:
+            raise click.ClickException(f"Cannot write '{report_file}': {(exc.strerror or str(exc)).lower()}.") from None
+    if len(skipped) > SKIPPED_SHOWN:
+        where = f"listed in {report_file}" if report_file else "all of them: --report FILE"
+        click.echo(f"skipped: {len(skipped) - SKIPPED_SHOWN:,} more ({where}).", err=True)
 
 
 @cli.command("query")
@@ -184,14 +204,14 @@ def open_index_for_cli(index_dir: Path) -> Any:
         raise IndexNotFoundError(exc.path, _create_hint(index_dir)) from None
 
 
-def _check_output(output: Path, index_dir: Path) -> None:
+def _check_output(output: Path, index_dir: Path, option: str = "'--output' / '-o'") -> None:
     """Refuse, before anything is written, an output file in a missing folder or inside the
     index folder (writing over one of its files would destroy the index)."""
     if not output.parent.is_dir():
-        raise click.BadParameter(f"the folder '{output.parent}' does not exist.", param_hint="'--output' / '-o'")
+        raise click.BadParameter(f"the folder '{output.parent}' does not exist.", param_hint=option)
     if output.resolve().is_relative_to(index_dir.resolve()):
         raise click.BadParameter(f"'{output}' is inside the index folder '{index_dir}'; write it elsewhere.",
-                                 param_hint="'--output' / '-o'")
+                                 param_hint=option)
 
 
 def _export(ix: Any, text: str, export_format: str, output: Path | None, **options: Any) -> None:

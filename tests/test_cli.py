@@ -236,3 +236,24 @@ def test_export_write_error_is_one_line(runner: CliRunner, indexed: Path) -> Non
     result = run(runner, "query", "Leopard", "--index", str(indexed), "--format", "csv", "-o", "/dev/full", ok=False)
     assert result.exit_code == ExitStatus.ERROR
     assert result.stderr == "Error: Cannot write '/dev/full': no space left on device.\n"
+
+
+def test_skipped_records_are_capped_on_stderr_and_all_in_the_report(runner: CliRunner, tmp_path: Path) -> None:
+    """998,000 bad records printed 998,001 lines (91 MB) on the terminal."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "bad.jsonl").write_text('{"id": "ok", "title": "Ramstein"}\n' + "[1]\n" * 1000, encoding="utf-8")
+    result = run(runner, "index", str(archive), "--index", str(tmp_path / "ix"), ok=False)
+    assert result.exit_code == ExitStatus.SKIPPED
+    lines = result.stderr.splitlines()
+    assert lines[:2] == [f"skipped: {archive / 'bad.jsonl'}:2: record is list, expected an object",
+                         f"skipped: {archive / 'bad.jsonl'}:3: record is list, expected an object"]
+    assert len(lines) == 21 and lines[-1] == "skipped: 980 more (all of them: --report FILE)."
+    assert "1,000 skipped" in result.stdout
+    (archive / "bad.jsonl").write_text('{"id": "ok", "title": "Ramstein"}\n' + "[2]\n" * 1000, encoding="utf-8")
+    report = tmp_path / "skipped.txt"
+    result = run(runner, "index", str(archive), "--index", str(tmp_path / "ix"), "--report", str(report), ok=False)
+    assert result.exit_code == ExitStatus.SKIPPED
+    assert result.stderr.splitlines()[-1] == f"skipped: 980 more (listed in {report})."
+    listed = report.read_text(encoding="utf-8").splitlines()
+    assert len(listed) == 1000 and listed[-1] == f"{archive / 'bad.jsonl'}:1001: record is list, expected an object"
