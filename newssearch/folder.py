@@ -288,7 +288,8 @@ def now() -> str:
 def write_json(path: Path, data: object) -> None:
     """Write ``data`` durably: to a temporary file, flushed to disk, then renamed over
     ``path`` (gzipped when its name ends in .gz)."""
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # ASCII: a path that is not UTF-8 (a file name from an old zip) is kept as it is, escaped.
+    raw = json.dumps(data, separators=(",", ":")).encode("ascii")
     if path.suffix == ".gz":
         raw = gzip.compress(raw, compresslevel=1, mtime=0)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -9,6 +9,7 @@ writes, while holding the folder's writer lock.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -20,7 +21,8 @@ from typing import Any
 
 from . import engine
 from .config import COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER_LIMIT_MB
-from .documents import Article, Skipped, is_streamed, iter_files, parse_bytes, read_bytes, scan_file, stream_file
+from .documents import (Article, Skipped, is_streamed, iter_files, parse_bytes, printable, read_bytes, scan_file,
+                        stream_file)
 from .errors import DocumentError, IndexWriteError
 from .folder import FileState, IndexFolder, WriteSession
 from .grouping import Grouper
@@ -74,6 +76,7 @@ class _Batch:
 
     def delete(self, key: str) -> None:
         """Delete the articles of one file: by path (JSON files) and by id (text files)."""
+        key = printable(key)  # as the file's articles name it
         writer = self.get()
         writer.delete_by_term(PATH, key)
         writer.delete_by_term(ID_FIELD, key)
@@ -170,6 +173,7 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
 
 
 def _skip(report: IndexReport, skipped: Skipped, strict: bool) -> None:
+    skipped = dataclasses.replace(skipped, path=printable(skipped.path))
     if strict:
         raise DocumentError(skipped.path, skipped.reason, skipped.line)
     report.skipped.append(skipped)
@@ -214,10 +218,13 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
         report.added += 1
     batch.mid_file = True
     articles = 0
+    name = printable(key)  # a file name that is not UTF-8: its articles' id and path show its bytes as \xNN
     for item in items:
         if isinstance(item, Skipped):
             _skip(report, item, strict)
             continue
+        if name != key:
+            item = dataclasses.replace(item, id=printable(item.id), path=name)
         batch.add(item)
         articles += 1
     batch.mid_file = False

@@ -234,3 +234,44 @@ def test_a_deeply_nested_record_is_skipped_with_its_line(tmp_path: Path) -> None
     ]
     with NewsIndex.open(tmp_path / "ix") as ix:
         assert sorted(h.id for h in ix.search("Ramstein")) == ["ok1", "ok2"]
+
+
+@pytest.mark.parametrize("group", [True, False])
+def test_file_names_that_are_not_utf8(tmp_path: Path, group: bool) -> None:
+    """r\\xe9sum\\xe9.txt (from an old zip) raised UnicodeEncodeError in grouping, or in Whoosh's
+    id field without grouping: nothing indexed, the file not named, every later run the same.
+    Such files are indexed, their id and path showing the undecodable bytes as \\xNN."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    folder = os.fsencode(archive)
+    with open(folder + b"/r\xe9sum\xe9.txt", "w", encoding="utf-8") as f:
+        f.write("Un résumé\n\nLes chars Leopard.\n")
+    with open(folder + b"/d\xe9p\xeaches.jsonl", "w", encoding="utf-8") as f:
+        f.write('{"id": "d1", "title": "Ramstein"}\n{"title": "Ramstein sans id"}\n')
+    with open(folder + b"/vid\xe9.txt", "wb"):
+        pass
+    # JSON escapes can make lone surrogates too, which UTF-8 cannot hold
+    (archive / "escapes.jsonl").write_text('{"id": "e\\ud800", "title": "Strasbourg \\ud800", "body": "x\\udfff"}\n',
+                                           encoding="utf-8")
+    index = tmp_path / "ix"
+    report = update_index(index, [archive], group=group)
+    shown = f"{archive}/r\\xe9sum\\xe9.txt"
+    assert (report.added, [str(s) for s in report.skipped]) == (3, [f"{archive}/vid\\xe9.txt: empty file"])
+    with NewsIndex.open(index) as ix:
+        [hit] = ix.search("Leopard")
+        assert (hit.id, hit.path) == (shown, shown)
+        assert ix.article(shown).title == "Un résumé"
+        jsonl = f"{archive}/d\\xe9p\\xeaches.jsonl"
+        assert sorted((h.id, h.path) for h in ix.search("Ramstein")) == sorted([("d1", jsonl), (f"{jsonl}#2", jsonl)])
+        assert [(h.id, h.title) for h in ix.search("Strasbourg")] == [("e\\ud800", "Strasbourg \ufffd")]
+    again = update_index(index, [archive], group=group)  # the manifest holds the real names
+    assert (again.unchanged, again.added, len(again.skipped)) == (3, 0, 1)
+    with open(folder + b"/d\xe9p\xeaches.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"id": "d3", "title": "Ramstein encore"}\n')
+    assert update_index(index, [archive], group=group).updated == 1
+    with NewsIndex.open(index) as ix:
+        assert sorted(h.id for h in ix.search("Ramstein")) == sorted(["d1", "d3", f"{archive}/d\\xe9p\\xeaches.jsonl#2"])
+    os.unlink(folder + b"/r\xe9sum\xe9.txt")
+    assert update_index(index, [archive], group=group, prune=True).removed == 1
+    with NewsIndex.open(index) as ix:
+        assert ix.search("Leopard") == [] and len(ix) == 4

@@ -11,7 +11,7 @@ from typing import BinaryIO
 from ..errors import DocumentError
 from .articles import Article, FileArticles, Skipped
 from .dates import parse_date
-from .decoding import clean_body, clean_inline, decode_text
+from .decoding import clean_body, clean_inline, decode_text, printable, valid_text
 
 _TEXT_KEYS = ("title", "body", "source", "url", "date")
 # json.loads recurses once per level of nesting: a record nested about a thousand deep (2 KB
@@ -96,14 +96,15 @@ def article_from_record(record: object, *, path: str, fallback_id: str) -> Artic
     raw_id = record.get("id")
     if raw_id is not None and not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool):
         raise ValueError(f"'id' is {type(raw_id).__name__}, expected text or a number")
-    title = clean_inline(record.get("title") or "")
-    body = clean_body(record.get("body") or "")
+    title = clean_inline(valid_text(record.get("title") or ""))
+    body = clean_body(valid_text(record.get("body") or ""))
     if not title and not body:
         raise ValueError("record has neither title nor body")
     date = record.get("date")
     published = parse_date(date) if date else None
     if date and published is None:
         raise ValueError(f"'date' is not an ISO date: {date[:40]!r}")
-    return Article(id=str(raw_id) if raw_id not in (None, "") else fallback_id, title=title, body=body,
-                   path=path, published=published, source=clean_inline(record.get("source") or "") or None,
-                   url=(record.get("url") or "").strip() or None)
+    return Article(id=printable(str(raw_id)) if raw_id not in (None, "") else fallback_id, title=title, body=body,
+                   path=path, published=published,
+                   source=clean_inline(valid_text(record.get("source") or "")) or None,
+                   url=valid_text(record.get("url") or "").strip() or None)
