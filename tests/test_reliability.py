@@ -41,9 +41,22 @@ def indexer(archive: Path, index: Path, *, commit_every: int = 25, procs: int = 
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def stored(index: Path) -> list[dict[str, object]]:
+    """The stored fields of every article in the index, read through Whoosh itself."""
+    from whoosh import index as whoosh_index
+
+    with NewsIndex.open(index):  # opens (a damaged index fails here)
+        pass
+    ix = whoosh_index.open_dir(str(index))
+    try:
+        with ix.searcher() as searcher:
+            return list(searcher.all_stored_fields())
+    finally:
+        ix.close()
+
+
 def snapshot(index: Path) -> list[tuple[str, str]]:
-    with NewsIndex.open(index) as ix, ix._searchers.borrow() as searcher:
-        return sorted((f["id"], f["hash"]) for f in searcher.all_stored_fields())
+    return sorted((str(f["id"]), str(f["hash"])) for f in stored(index))
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +192,95 @@ def test_a_dead_worker_is_an_error_not_a_hang(tmp_path: Path, reference: tuple[P
     monkeypatch.undo()
     assert snapshot(index) == before
     assert update_index(index, [reference[0]], procs=2).added == 257
+
+
+def cli_run(*args: str) -> subprocess.Popen[str]:
+    """``newssearch ARGS`` in a process of its own."""
+    return subprocess.Popen([sys.executable, "-m", "newssearch", *args], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 300) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, err
+
+
+def stored_ids(index: Path) -> list[str]:
+    return [str(f["id"]) for f in stored(index)]
+
+
+def test_two_waiting_runs_on_one_folder_index_each_article_once(tmp_path: Path,
+                                                                reference: tuple[Path, object]) -> None:
+    """A cron overlap: both runs read the manifest before either held the lock, and the second
+    added again what the first had just added (3,400 articles for 1,900 ids)."""
+    archive = reference[0]
+    index = tmp_path / "index"
+    update_index(index, [archive / "0"])
+    runs = [cli_run("index", "--wait", "300", "--index", str(index), str(archive)) for _ in range(2)]
+    results = sorted(finish(run)[:2] for run in runs)
+    assert [code for code, _ in results] == [0, 0], results
+    assert results[0][1].startswith("0 files added, 0 updated, 300 unchanged")  # the run that waited
+    assert results[1][1].startswith("257 files added, 0 updated, 43 unchanged")
+    ids = stored_ids(index)
+    assert len(ids) == len(set(ids)) == 300
+
+
+def test_two_waiting_runs_on_two_folders_keep_both_in_the_manifest(tmp_path: Path,
+                                                                   reference: tuple[Path, object]) -> None:
+    """The second run wrote the manifest it had read before the first committed: the first
+    run's files were forgotten, and the next run added their articles again."""
+    archive = reference[0]
+    index = tmp_path / "index"
+    update_index(index, [archive / "0"])
+    halves = [[str(archive / d) for d in "123"], [str(archive / d) for d in "456"]]
+    runs = [cli_run("index", "--wait", "300", "--index", str(index), *half) for half in halves]
+    assert [finish(run)[0] for run in runs] == [0, 0]
+    code, out, _ = finish(cli_run("index", "--index", str(index), str(archive)))
+    assert code == 0 and out.startswith("0 files added, 0 updated, 300 unchanged"), out
+    ids = stored_ids(index)
+    assert len(ids) == len(set(ids)) == 300
+
+
+def test_rebuild_during_a_run_waits_for_it(tmp_path: Path, reference: tuple[Path, object]) -> None:
+    """--rebuild took no lock: run while another index wrote, it deleted the committed index
+    under the writer and left a folder that could be neither opened, updated nor rebuilt."""
+    archive = reference[0]
+    index = tmp_path / "index"
+    update_index(index, [archive / "0"])
+    writer = indexer(archive, index, commit_every=20)
+    deadline = time.monotonic() + 60
+    while not (index / "writer.pid").exists() and writer.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    rebuild = cli_run("index", "--rebuild", "--wait", "300", "--index", str(index), str(archive / "1"))
+    refused = cli_run("index", "--rebuild", "--index", str(index), str(archive / "2"))
+    code, _, err = finish(refused)
+    assert (code, err.count("\n")) == (1, 1) and "is being updated by process" in err, err
+    _, errors = writer.communicate(timeout=300)
+    assert writer.returncode == 0, errors
+    code, out, err = finish(rebuild)
+    assert code == 0 and out.startswith("43 files added, 0 updated, 0 unchanged"), (out, err)
+    ids = stored_ids(index)
+    assert len(ids) == len(set(ids)) == 43 and all(f"{archive / '1'}/" in i for i in ids)
+
+
+def test_a_folder_left_half_built_can_be_rebuilt(tmp_path: Path, reference: tuple[Path, object]) -> None:
+    """A run killed right after Whoosh created its files, before newssearch.json."""
+    archive = reference[0]
+    index = tmp_path / "index"
+    killed = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        import os, signal
+        from whoosh import index
+        create_in = index.create_in
+        def create_and_die(*args, **kwargs):
+            create_in(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+        index.create_in = create_and_die
+        from newssearch.indexing import update_index
+        update_index({str(index)!r}, [{str(archive / '0')!r}])
+    """)], cwd=ROOT, capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL and not (index / "newssearch.json").exists()
+    code, _, err = finish(cli_run("index", "--index", str(index), str(archive / "0")))
+    assert code == 1 and err.count("\n") == 1 and "index --rebuild" in err, err
+    code, out, err = finish(cli_run("index", "--rebuild", "--index", str(index), str(archive / "0")))
+    assert code == 0 and out.startswith("43 files added"), err
+    assert len(stored_ids(index)) == 43
