@@ -36,13 +36,14 @@ from .semantic import require as require_encoder
 
 META_FILE = "newssearch.json"
 MANIFEST_FILE = "files.json.gz"
+NEXT_MANIFEST_FILE = "files.next.json.gz"  # the manifest of the generation being committed
 GROUPS_FILE = "groups.sqlite"
 OWNER_FILE = "writer.pid"
 LOCK_FILE = "MAIN_WRITELOCK"
 # Whoosh's own files (segments, TOCs, spill folder) and ours: what a rebuild deletes.
 _WHOOSH_FILE = re.compile(r"^_?MAIN(?:_|\.tmp$)")
-_OWN_FILES = frozenset({META_FILE, MANIFEST_FILE, GROUPS_FILE})
-_OUR_TEMP_FILE = re.compile(r"^\.(?:newssearch\.json|files\.json\.gz)\.\d+\.tmp$")
+_OWN_FILES = frozenset({META_FILE, MANIFEST_FILE, NEXT_MANIFEST_FILE, GROUPS_FILE})
+_OUR_TEMP_FILE = re.compile(r"^\.(?:newssearch\.json|files(?:\.next)?\.json\.gz)\.\d+\.tmp$")
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,13 @@ class FileState:
 
 @dataclass
 class Manifest:
-    """The indexed files, and the index generation they describe (-1: unknown)."""
+    """The indexed files, and the index generation they describe (-1: unknown); ``partial``:
+    files of which that generation holds only the first articles (a commit in the middle of
+    a file), to be deleted before they are read again."""
 
     files: dict[str, FileState] = field(default_factory=dict)
     generation: int = -1
+    partial: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -75,12 +79,32 @@ class WriteSession:
 
     @property
     def resuming(self) -> bool:
-        """Whether an interrupted run committed articles the manifest does not list."""
+        """Whether the index may hold articles the manifest does not list (its generation is
+        not the index's: a damaged or lost manifest), so every file read is deleted first."""
         return bool(self.manifest.generation != self.ix.latest_generation())
 
-    def save_manifest(self, generation: int) -> None:
-        self.manifest.generation = generation
+    def save_manifest(self) -> None:
+        """The manifest of the index as it is (no commit pending)."""
+        self.manifest.generation = self.ix.latest_generation()
         self.folder.save_manifest(self.manifest)
+
+    def before_commit(self, generation: int, partial: str | None) -> None:
+        """Write the manifest of ``generation``, which the commit about to be made writes, beside
+        the current one: a run killed between the commit and ``after_commit`` leaves the next
+        run the manifest that matches the index (load_manifest)."""
+        self.manifest.generation = generation
+        self.manifest.partial = {partial} if partial else set()
+        self.folder.save_manifest(self.manifest, NEXT_MANIFEST_FILE)
+
+    def after_commit(self) -> None:
+        """The commit is done: its manifest becomes the manifest."""
+        self.folder.promote_manifest()
+
+    def discard_commit(self) -> None:
+        """A failed run: delete what it wrote and the index does not use (segments of the
+        commit that failed, its manifest), to leave no debris on a full disk."""
+        engine.remove_orphans(self.ix)
+        self.folder.load_manifest(self.ix.latest_generation())  # keeps the next manifest only if committed
 
 
 class IndexFolder:
@@ -143,21 +167,34 @@ class IndexFolder:
         self._refuse_foreign_folder()  # before the lock file is created in it
         lock = self._lock(wait)
         try:
+            ix = self._prepare(semantic, rebuild)
+            try:
+                yield self._session(ix, semantic)
+            finally:
+                ix.close()
+        finally:
+            self._unlock(lock)
+
+    def _prepare(self, semantic: bool, rebuild: bool) -> Any:
+        """With the lock held: clear what killed runs left, rebuild as asked, open or create."""
+        try:
             self._clear_leftovers()
             old_semantic = self._was_semantic()
             if rebuild:
                 if old_semantic:
                     require_encoder()  # before anything is deleted
                 self._remove_files()
-            ix = self._open_or_create(semantic or (rebuild and old_semantic))
-            try:
-                session = WriteSession(self, ix, self.load_manifest(), self._vectors(ix, semantic))
-                engine.remove_orphans(ix)
-                yield session
-            finally:
-                ix.close()
-        finally:
-            self._unlock(lock)
+            return self._open_or_create(semantic or (rebuild and old_semantic))
+        except OSError as exc:
+            raise IndexWriteError(self.path, _reason(exc)) from exc
+
+    def _session(self, ix: Any, semantic: bool) -> WriteSession:
+        try:
+            session = WriteSession(self, ix, self.load_manifest(ix.latest_generation()), self._vectors(ix, semantic))
+            engine.remove_orphans(ix)
+        except OSError as exc:
+            raise IndexWriteError(self.path, _reason(exc)) from exc
+        return session
 
     def _lock(self, wait: float) -> Any:
         try:
@@ -236,6 +273,10 @@ class IndexFolder:
                                  "semantic": semantic})
             self.save_manifest(Manifest({}, ix.latest_generation()))
         except OSError as exc:
+            try:
+                self._remove_files()  # a half-created index is debris (a full disk)
+            except IndexWriteError:
+                pass
             raise IndexWriteError(self.path, _reason(exc)) from exc
         return ix
 
@@ -255,19 +296,43 @@ class IndexFolder:
 
     # ------------------------------------------------------------ files
 
-    def load_manifest(self) -> Manifest:
+    def load_manifest(self, generation: int | None = None) -> Manifest:
         """The manifest; an empty one with an unknown generation when missing or damaged (the
-        next run then checks every file and deletes before adding)."""
+        next run then checks every file and deletes before adding). When a run was stopped
+        between a commit and its end (``WriteSession.before_commit``), the manifest of the
+        commit is taken if the index has it (its ``generation``), else dropped; the writer
+        lock must be held to give ``generation``."""
+        nxt = self.path / NEXT_MANIFEST_FILE
+        if generation is not None and nxt.exists():
+            pending = self._read_manifest(NEXT_MANIFEST_FILE)
+            if pending.generation == generation:
+                self.promote_manifest()
+                return pending
+            nxt.unlink()
+        return self._read_manifest(MANIFEST_FILE)
+
+    def _read_manifest(self, name: str) -> Manifest:
         try:
-            raw = json.loads(gzip.decompress((self.path / MANIFEST_FILE).read_bytes()))
+            raw = json.loads(gzip.decompress((self.path / name).read_bytes()))
             files = {path: FileState(*entry) for path, entry in raw["files"].items()}
-            return Manifest(files, int(raw["generation"]))
+            return Manifest(files, int(raw["generation"]), set(raw.get("partial", ())))
         except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
             return Manifest()
 
-    def save_manifest(self, manifest: Manifest) -> None:
+    def save_manifest(self, manifest: Manifest, name: str = MANIFEST_FILE) -> None:
         files = {p: [s.mtime_ns, s.size, s.sha256, s.articles] for p, s in sorted(manifest.files.items())}
-        write_json(self.path / MANIFEST_FILE, {"generation": manifest.generation, "files": files})
+        write_json(self.path / name, {"generation": manifest.generation, "files": files,
+                                      "partial": sorted(manifest.partial)})
+        if name == MANIFEST_FILE:
+            self._touch_settings()
+
+    def promote_manifest(self) -> None:
+        """The next manifest (of a commit that is done) becomes the manifest."""
+        os.replace(self.path / NEXT_MANIFEST_FILE, self.path / MANIFEST_FILE)
+        _fsync_folder(self.path)
+        self._touch_settings()
+
+    def _touch_settings(self) -> None:
         meta = self.settings()
         meta["updated"] = now()
         self.write_settings(meta)

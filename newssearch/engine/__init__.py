@@ -23,7 +23,7 @@ from .writers import WorkerError, open_writer, writer_lock
 
 __all__ = [
     "BM25F", "CloseTerm", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "Stories", "WhooshVersionError",
-    "WorkerError", "check_version", "close_terms", "collect", "column_values", "index_column", "create_index", "install", "match", "open_index", "open_writer",
+    "WorkerError", "check_version", "close_terms", "commit_generation", "collect", "column_values", "index_column", "create_index", "install", "match", "open_index", "open_writer",
     "remove_orphans", "segment_column", "segment_count", "writer_lock",
 ]
 
@@ -42,6 +42,11 @@ def create_index(folder: str, schema: Any, indexname: str = "MAIN") -> Any:
 
     install()
     return index.create_in(folder, schema, indexname=indexname)
+
+
+def commit_generation(writer: Any) -> int:
+    """The index generation that the writer's commit will write (the writer lock is held)."""
+    return int(writer.generation)
 
 
 def segment_count(ix: Any) -> int:
