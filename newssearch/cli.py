@@ -51,6 +51,8 @@ class NewsSearchGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
+        except EOFError as exc:  # click would print only "Aborted!", even with --debug: it is a bug
+            raise RuntimeError(f"unexpected end of data: {exc}") from exc
 
 
 def cli_message(exc: NewsSearchError) -> str:
@@ -62,7 +64,9 @@ def cli_message(exc: NewsSearchError) -> str:
         return message
     if isinstance(exc, IndexLockedError):
         return message.removesuffix(".") + " (--wait SECONDS)."
-    if isinstance(exc, (IndexVersionError, IndexDamagedError)):
+    if isinstance(exc, IndexDamagedError):
+        return f"{message.removesuffix('.')}: newssearch index --rebuild --index '{exc.path}' PATH..."
+    if isinstance(exc, IndexVersionError):
         return f"{message} Rebuild it: newssearch index --rebuild --index '{exc.path}' PATH..."
     if isinstance(exc, VectorsNeedRebuildError):
         return (f"The index in '{exc.path}' was built without sentence vectors; to add them, rebuild it: "
@@ -74,7 +78,9 @@ def index_option(func: F) -> F:
     """``--index PATH``, else $NEWSSEARCH_INDEX, else ``index/``."""
     return click.option("--index", "-i", "index_dir", type=click.Path(file_okay=False, path_type=Path),
                         envvar="NEWSSEARCH_INDEX", default=DEFAULT_INDEX_DIR, show_default=True,
-                        show_envvar=True, help="Index folder.")(func)
+                        show_envvar=True,
+                        help="Index folder. One from elsewhere is opened safely: a pickle in it that names "
+                             "anything but Whoosh's and newssearch's classes is refused.")(func)
 
 
 @click.group(cls=NewsSearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -289,6 +295,30 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     from . import render
 
     render.print_stats(figures, index_dir)
+
+
+@cli.command("check")
+@index_option
+@click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+              help="Wait this long for an indexing run to finish.")
+def check_command(index_dir: Path, wait: float) -> None:
+    """Verify every file of the index: each segment against its checksums, the manifest and
+    the wire-story table. Exit 1 and name each damaged file if any is."""
+    from .api import NewsIndex
+    from .render import plural
+
+    try:
+        report = NewsIndex(index_dir).check(wait=wait)
+    except IndexNotFoundError as exc:
+        raise IndexNotFoundError(exc.path, _create_hint(index_dir)) from None
+    if report.ok:
+        click.echo(f"The index in '{index_dir}' is sound: {plural(report.articles, 'article')} in "
+                   f"{plural(report.segments, 'segment')}, {plural(report.files, 'file')} in its manifest.")
+        return
+    if len(report.problems) > 1:
+        for problem in report.problems:
+            click.echo(f"damaged: {problem}", err=True)
+    raise IndexDamagedError(index_dir, report.problems[0].file, report.problems[0].reason)
 
 
 def _create_hint(index_dir: Path) -> str:

@@ -13,16 +13,14 @@ runs never act on a state the other is changing.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
 import shutil
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,13 +28,12 @@ from typing import Any
 from . import engine
 from .config import INDEX_FORMAT_VERSION
 from .errors import (IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexVersionError, IndexWriteError,
-                     VectorsNeedRebuildError)
+                     NewsSearchError, VectorsNeedRebuildError)
+from .manifest import MANIFEST_FILE, NEXT_MANIFEST_FILE, FileState, Manifest, ManifestFiles, write_json
 from .schema import VECTOR, build_schema
 from .semantic import require as require_encoder
 
 META_FILE = "newssearch.json"
-MANIFEST_FILE = "files.json.gz"
-NEXT_MANIFEST_FILE = "files.next.json.gz"  # the manifest of the generation being committed
 GROUPS_FILE = "groups.sqlite"
 OWNER_FILE = "writer.pid"
 LOCK_FILE = "MAIN_WRITELOCK"
@@ -44,27 +41,6 @@ LOCK_FILE = "MAIN_WRITELOCK"
 _WHOOSH_FILE = re.compile(r"^_?MAIN(?:_|\.tmp$)")
 _OWN_FILES = frozenset({META_FILE, MANIFEST_FILE, NEXT_MANIFEST_FILE, GROUPS_FILE})
 _OUR_TEMP_FILE = re.compile(r"^\.(?:newssearch\.json|files(?:\.next)?\.json\.gz)\.\d+\.tmp$")
-
-
-@dataclass(frozen=True)
-class FileState:
-    """An indexed file as last seen: mtime, size, content hash, and the articles it gave."""
-
-    mtime_ns: int
-    size: int
-    sha256: str
-    articles: int
-
-
-@dataclass
-class Manifest:
-    """The indexed files, and the index generation they describe (-1: unknown); ``partial``:
-    files of which that generation holds only the first articles (a commit in the middle of
-    a file), to be deleted before they are read again."""
-
-    files: dict[str, FileState] = field(default_factory=dict)
-    generation: int = -1
-    partial: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -94,7 +70,7 @@ class WriteSession:
         run the manifest that matches the index (load_manifest)."""
         self.manifest.generation = generation
         self.manifest.partial = {partial} if partial else set()
-        self.folder.save_manifest(self.manifest, NEXT_MANIFEST_FILE)
+        self.folder.save_manifest(self.manifest, pending=True)
 
     def after_commit(self) -> None:
         """The commit is done: its manifest becomes the manifest."""
@@ -104,7 +80,7 @@ class WriteSession:
         """A failed run: delete what it wrote and the index does not use (segments of the
         commit that failed, its manifest), to leave no debris on a full disk."""
         engine.remove_orphans(self.ix)
-        self.folder.load_manifest(self.ix.latest_generation())  # keeps the next manifest only if committed
+        self.folder.load_manifest(self.ix.latest_generation())  # promotes the next manifest if committed, else drops it
 
 
 class IndexFolder:
@@ -112,6 +88,7 @@ class IndexFolder:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.manifests = ManifestFiles(self.path)
 
     @property
     def groups_path(self) -> Path:
@@ -121,12 +98,14 @@ class IndexFolder:
         return (self.path / META_FILE).is_file()
 
     def settings(self) -> dict[str, Any]:
-        """``newssearch.json``; IndexNotFoundError when unreadable, IndexVersionError when
+        """``newssearch.json``; IndexDamagedError when unreadable, IndexVersionError when
         written by another format version."""
         try:
             meta = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise IndexNotFoundError(self.path) from exc
         except (OSError, ValueError) as exc:
-            raise IndexNotFoundError(self.path, f"Its {META_FILE} is unreadable ({exc}).") from exc
+            raise IndexDamagedError(self.path, META_FILE, f"unreadable ({engine.describe(exc)})") from exc
         if not isinstance(meta, dict) or meta.get("format") != INDEX_FORMAT_VERSION:
             found = meta.get("format", "unknown") if isinstance(meta, dict) else "unknown"
             raise IndexVersionError(self.path, found, INDEX_FORMAT_VERSION)
@@ -137,19 +116,53 @@ class IndexFolder:
         return bool(self.settings().get("semantic"))
 
     def open(self) -> Any:
-        """The Whoosh index; IndexNotFoundError / IndexVersionError when there is none usable."""
+        """The Whoosh index; IndexNotFoundError / IndexVersionError when there is none usable,
+        IndexDamagedError when a file of it is missing, truncated or unreadable (what can be
+        seen without reading the segments: ``damage`` reads them)."""
         if not self.exists():
+            if self._whoosh_files():
+                raise IndexDamagedError(self.path, META_FILE, "missing, as a run that crashed while creating it leaves it")
             raise IndexNotFoundError(self.path)
         meta = self.settings()
+        ix = self.open_segments(meta.get("format"))
+        if problems := engine.quick_problems(ix):
+            ix.close()
+            raise IndexDamagedError(self.path, *problems[0])
+        return ix
+
+    def open_segments(self, version: object = INDEX_FORMAT_VERSION) -> Any:
+        """The Whoosh index, its files unchecked; IndexDamagedError when its TOC is missing or
+        unreadable, IndexVersionError when its fields are another version's."""
         try:
             ix = engine.open_index(str(self.path))
-        except (engine.EmptyIndexError, OSError, ValueError) as exc:
-            raise IndexNotFoundError(self.path, f"The Whoosh files are missing or damaged ({exc}).") from exc
+        except engine.EmptyIndexError as exc:
+            raise IndexDamagedError(self.path, "_MAIN_*.toc", "missing (the list of segments)") from exc
+        except NewsSearchError:
+            raise
+        except Exception as exc:  # whatever a damaged TOC makes Whoosh raise
+            raise IndexDamagedError(self.path, engine.toc_file(str(self.path)), engine.describe(exc)) from exc
         names, expected = set(ix.schema.names()), set(build_schema().names())
         if names != expected:  # a build of another version
             ix.close()
-            raise IndexVersionError(self.path, f"{meta.get('format')} with other fields", INDEX_FORMAT_VERSION)
+            raise IndexVersionError(self.path, f"{version} with other fields", INDEX_FORMAT_VERSION)
         return ix
+
+    def damage(self, exc: Exception) -> Exception:
+        """What to raise for an error met while reading the index: IndexDamagedError naming the
+        first damaged file when its segments fail a full check, else ``exc`` itself (a bug)."""
+        try:
+            ix = self.open()
+        except NewsSearchError as found:
+            return found
+        try:  # a refused pickle passes the checksums of a crafted index: read everything to name it
+            problems = engine.problems(ix, read=isinstance(exc, engine.UnsafePickleError))
+        finally:
+            ix.close()
+        return IndexDamagedError(self.path, *problems[0]) if problems else exc
+
+    def _whoosh_files(self) -> bool:
+        return self.path.is_dir() and any(_WHOOSH_FILE.match(p.name) and p.name != LOCK_FILE
+                                          for p in self.path.iterdir())
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
@@ -196,6 +209,17 @@ class IndexFolder:
             raise IndexWriteError(self.path, _reason(exc)) from exc
         return session
 
+    @contextmanager
+    def locked(self, *, wait: float = 0.0) -> Iterator[None]:
+        """Hold the writer lock and do nothing else (a check reads what no run is changing)."""
+        if not self.path.is_dir():
+            raise IndexNotFoundError(self.path)
+        lock = self._lock(wait)
+        try:
+            yield
+        finally:
+            self._unlock(lock)
+
     def _lock(self, wait: float) -> Any:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -239,7 +263,7 @@ class IndexFolder:
     def _was_semantic(self) -> bool:
         try:
             return self.exists() and self.semantic()
-        except (IndexNotFoundError, IndexVersionError):
+        except (IndexNotFoundError, IndexVersionError, IndexDamagedError):
             return False
 
     def _remove_files(self) -> None:
@@ -265,7 +289,7 @@ class IndexFolder:
         if self.exists():
             return self.open()
         self._refuse_foreign_folder()
-        if any(_WHOOSH_FILE.match(p.name) and p.name != LOCK_FILE for p in self.path.iterdir()):
+        if self._whoosh_files():
             raise IndexDamagedError(self.path, META_FILE, "missing, as a run that crashed while creating it leaves it")
         try:
             ix = engine.create_index(str(self.path), build_schema())
@@ -297,39 +321,21 @@ class IndexFolder:
     # ------------------------------------------------------------ files
 
     def load_manifest(self, generation: int | None = None) -> Manifest:
-        """The manifest; an empty one with an unknown generation when missing or damaged (the
-        next run then checks every file and deletes before adding). When a run was stopped
-        between a commit and its end (``WriteSession.before_commit``), the manifest of the
-        commit is taken if the index has it (its ``generation``), else dropped; the writer
-        lock must be held to give ``generation``."""
-        nxt = self.path / NEXT_MANIFEST_FILE
-        if generation is not None and nxt.exists():
-            pending = self._read_manifest(NEXT_MANIFEST_FILE)
-            if pending.generation == generation:
-                self.promote_manifest()
-                return pending
-            nxt.unlink()
-        return self._read_manifest(MANIFEST_FILE)
+        """The manifest (ManifestFiles.load); with ``generation``, the writer lock held."""
+        manifest, promoted = self.manifests.load(generation)
+        if promoted:
+            self._touch_settings()
+        return manifest
 
-    def _read_manifest(self, name: str) -> Manifest:
-        try:
-            raw = json.loads(gzip.decompress((self.path / name).read_bytes()))
-            files = {path: FileState(*entry) for path, entry in raw["files"].items()}
-            return Manifest(files, int(raw["generation"]), set(raw.get("partial", ())))
-        except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
-            return Manifest()
-
-    def save_manifest(self, manifest: Manifest, name: str = MANIFEST_FILE) -> None:
-        files = {p: [s.mtime_ns, s.size, s.sha256, s.articles] for p, s in sorted(manifest.files.items())}
-        write_json(self.path / name, {"generation": manifest.generation, "files": files,
-                                      "partial": sorted(manifest.partial)})
-        if name == MANIFEST_FILE:
+    def save_manifest(self, manifest: Manifest, *, pending: bool = False) -> None:
+        """Save the manifest, or with ``pending`` the manifest of the commit about to be made."""
+        self.manifests.save(manifest, pending=pending)
+        if not pending:
             self._touch_settings()
 
     def promote_manifest(self) -> None:
-        """The next manifest (of a commit that is done) becomes the manifest."""
-        os.replace(self.path / NEXT_MANIFEST_FILE, self.path / MANIFEST_FILE)
-        _fsync_folder(self.path)
+        """The manifest of the commit just made becomes the manifest."""
+        self.manifests.promote()
         self._touch_settings()
 
     def _touch_settings(self) -> None:
@@ -348,39 +354,6 @@ def _is_index_file(name: str) -> bool:
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def write_json(path: Path, data: object) -> None:
-    """Write ``data`` durably: to a temporary file, flushed to disk, then renamed over
-    ``path`` (gzipped when its name ends in .gz)."""
-    # ASCII: a path that is not UTF-8 (a file name from an old zip) is kept as it is, escaped.
-    raw = json.dumps(data, separators=(",", ":")).encode("ascii")
-    if path.suffix == ".gz":
-        raw = gzip.compress(raw, compresslevel=1, mtime=0)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _reason(exc: OSError) -> str:

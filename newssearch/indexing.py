@@ -25,7 +25,8 @@ from .config import COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER
 from .documents import (Article, Skipped, is_streamed, iter_files, parse_bytes, printable, read_bytes, scan_file,
                         stream_file)
 from .errors import DocumentError, IndexDamagedError, IndexWriteError, NewsSearchError
-from .folder import GROUPS_FILE, FileState, IndexFolder, WriteSession
+from .folder import GROUPS_FILE, IndexFolder, WriteSession
+from .manifest import FileState
 from .grouping import Grouper
 from .schema import BODY, ID_FIELD, PATH, TITLE, VECTOR, document
 from .semantic import fill_vectors

@@ -1,6 +1,7 @@
 """Whoosh writers that fail loudly: worker processes that never outlive their parent, a dead
 worker an error (never a hang or a silent loss), and a hook that prepares each batch of
-documents where they are indexed (the sentence vectors of a --semantic index).
+documents where they are indexed (the sentence vectors of a --semantic index). Each segment
+they commit gets its checksums (checking.write_sums), written before the TOC that lists it.
 
 The caller holds the folder's writer lock for the whole run (folder.IndexFolder.writing,
 through ``writer_lock``), so these writers never take Whoosh's lock themselves (``_lk=False``).
@@ -26,6 +27,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
+from .checking import write_sums
 from .patching import install
 
 Prepare = Callable[[list[dict[str, Any]]], None]  # fills in fields of a batch of documents, in place
@@ -84,11 +86,16 @@ class _SegmentWriter(SegmentWriter):
     def __init__(self, ix: Any, prepare: Prepare | None = None, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.prepare = prepare
+        self.older = {segment.segment_id() for segment in self.segments}  # those committed before
 
     def add_document(self, **fields: Any) -> None:
         if self.prepare:
             self.prepare([fields])
         super().add_document(**fields)
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        write_sums(self.storage, [s for s in segments if s.segment_id() not in self.older])
+        super()._commit_toc(segments)
 
 
 class WorkerError(OSError):
@@ -102,6 +109,7 @@ class _MpWriter(MpWriter):
     def __init__(self, ix: Any, prepare: Prepare | None = None, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.prepare = prepare
+        self.older = {segment.segment_id() for segment in self.segments}  # those committed before
 
     def _check_workers(self) -> None:
         for task in self.tasks:
@@ -155,6 +163,10 @@ class _MpWriter(MpWriter):
             self._close_segment()
         self._commit_toc(finalsegments)
         self._finish()
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        write_sums(self.storage, [s for s in segments if s.segment_id() not in self.older])
+        super()._commit_toc(segments)
 
     def cancel(self) -> None:
         """Stop the workers too (Whoosh's cancel only flags its own copy of them): a worker
