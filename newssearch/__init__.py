@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     ArticleNotFoundError,
     DocumentError,
+    IndexDamagedError,
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
@@ -24,6 +25,7 @@ from .errors import (
 if TYPE_CHECKING:
     from .analysis import french_analyzer
     from .api import NewsIndex
+    from .checking import IndexCheck
     from .config import Ranking
     from .documents import Article, Skipped
     from .facets import Facets
@@ -45,13 +47,15 @@ _LAZY = {
     "Snippet": "snippets",
     "Facets": "facets",
     "IndexStats": "stats",
+    "IndexCheck": "checking",
     "french_analyzer": "analysis",
 }
 
 __all__ = [
     "NewsIndex", "SearchRequest", "Results", "Hit", "Snippet", "Ranking", "Article", "Skipped", "IndexReport",
-    "Facets", "IndexStats", "french_analyzer",
-    "NewsSearchError", "IndexNotFoundError", "IndexVersionError", "IndexLockedError", "IndexWriteError",
+    "Facets", "IndexStats", "IndexCheck", "french_analyzer",
+    "NewsSearchError", "IndexNotFoundError", "IndexVersionError", "IndexDamagedError", "IndexLockedError",
+    "IndexWriteError",
     "DocumentError", "QueryError", "ArticleNotFoundError", "SemanticUnavailableError", "__version__",
 ]
 

@@ -21,8 +21,10 @@ from types import TracebackType
 from typing import Any
 
 from . import engine
+from .checking import IndexCheck, check_index
 from .config import DEFAULT_INDEX_DIR, DEFAULT_LIMIT, DEFAULT_RANKING, INDEX_FORMAT_VERSION, MAX_FILE_BYTES, Ranking
 from .documents import Article
+from .errors import NewsSearchError
 from .facets import Facets
 from .folder import IndexFolder
 from .hits import Hit
@@ -56,25 +58,40 @@ class _Searchers:
 
     @contextmanager
     def borrow(self) -> Iterator[Any]:
+        """A searcher for one search. An error in Whoosh's reading is checked against the
+        index's files: a damaged file is IndexDamagedError (IndexFolder.damage)."""
         ix = self.index()
         with self.slots:
-            with self.lock:
-                searcher = self.idle.pop() if self.idle else None
-            if searcher is not None and not searcher.up_to_date():
-                searcher.close()
-                searcher = None
-            if searcher is None:
-                # A new searcher rather than Searcher.refresh(), which fails on an index that was
-                # empty when the searcher opened (Whoosh 2.7.5: EmptyReader.segments() is None).
-                searcher = ix.searcher()
+            searcher = None
             try:
+                searcher = self._searcher(ix)
                 yield searcher
+            except NewsSearchError:
+                raise
+            except Exception as exc:
+                found = self.folder.damage(exc)
+                if found is exc:
+                    raise
+                raise found from exc
             finally:
-                with self.lock:
-                    if self.ix is ix:
-                        self.idle.append(searcher)
-                    else:  # closed meanwhile
-                        searcher.close()
+                if searcher is not None:
+                    with self.lock:
+                        if self.ix is ix:
+                            self.idle.append(searcher)
+                        else:  # closed meanwhile
+                            searcher.close()
+
+    def _searcher(self, ix: Any) -> Any:
+        with self.lock:
+            searcher = self.idle.pop() if self.idle else None
+        if searcher is not None and not searcher.up_to_date():
+            searcher.close()
+            searcher = None
+        if searcher is None:
+            # A new searcher rather than Searcher.refresh(), which fails on an index that was
+            # empty when the searcher opened (Whoosh 2.7.5: EmptyReader.segments() is None).
+            searcher = ix.searcher()
+        return searcher
 
     def close(self) -> None:
         with self.lock:
@@ -187,6 +204,12 @@ class NewsIndex:
             return index_stats(searcher, size_bytes=self.folder.size_bytes(), updated=meta.get("updated"),
                                segments=engine.segment_count(self._searchers.index()),
                                semantic=bool(meta.get("semantic")))
+
+    def check(self, *, wait: float = 0.0) -> IndexCheck:
+        """Verify every file of the index: each segment against its checksums (or read through),
+        the manifest and the wire-story table; the problems found, by file. Holds the writer
+        lock while it reads (``wait``: as for ``add``)."""
+        return check_index(self.folder, wait=wait)
 
     def __len__(self) -> int:
         with self._searchers.borrow() as searcher:

@@ -19,6 +19,7 @@ from .errors import (IndexDamagedError, IndexLockedError, IndexNotFoundError, In
                      VectorsNeedRebuildError)
 
 F = TypeVar("F", bound=Callable[..., Any])
+SKIPPED_SHOWN = 20  # skipped files or records listed on stderr; --report FILE lists them all
 
 
 class ExitStatus(IntEnum):
@@ -48,6 +49,8 @@ class NewsSearchGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
+        except EOFError as exc:  # click would print only "Aborted!", even with --debug: it is a bug
+            raise RuntimeError(f"unexpected end of data: {exc}") from exc
 
 
 def cli_message(exc: NewsSearchError) -> str:
@@ -59,8 +62,10 @@ def cli_message(exc: NewsSearchError) -> str:
         return message
     if isinstance(exc, IndexLockedError):
         return message.removesuffix(".") + " (--wait SECONDS)."
-    if isinstance(exc, (IndexVersionError, IndexDamagedError)):  # the library says "rebuild it from its files"
-        return f"{message.rsplit(':', 1)[0]}. Rebuild it: newssearch index --rebuild --index '{exc.path}' PATH..."
+    if isinstance(exc, IndexDamagedError):
+        return f"{message.removesuffix('.')}: newssearch index --rebuild --index '{exc.path}' PATH..."
+    if isinstance(exc, IndexVersionError):
+        return f"{message} Rebuild it: newssearch index --rebuild --index '{exc.path}' PATH..."
     if isinstance(exc, VectorsNeedRebuildError):
         return (f"The index in '{exc.path}' was built without sentence vectors; to add them, rebuild it: "
                 f"newssearch index --rebuild --semantic --index '{exc.path}' PATH...")
@@ -71,7 +76,9 @@ def index_option(func: F) -> F:
     """``--index PATH``, else $NEWSSEARCH_INDEX, else ``index/``."""
     return click.option("--index", "-i", "index_dir", type=click.Path(file_okay=False, path_type=Path),
                         envvar="NEWSSEARCH_INDEX", default=DEFAULT_INDEX_DIR, show_default=True,
-                        show_envvar=True, help="Index folder.")(func)
+                        show_envvar=True,
+                        help="Index folder. One from elsewhere is opened safely: a pickle in it that names "
+                             "anything but Whoosh's and newssearch's classes is refused.")(func)
 
 
 @click.group(cls=NewsSearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,8 +104,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--semantic", is_flag=True,
               help="Give each article a sentence vector, so that questions are also ranked by meaning "
                    "(a new or rebuilt index; needs newssearch[semantic]).")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help=f"Write every skipped file or record to FILE (stderr shows the first {SKIPPED_SHOWN}).")
 def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict: bool, wait: float,
-                  max_size: int, no_grouping: bool, rebuild: bool, semantic: bool) -> None:
+                  max_size: int, no_grouping: bool, rebuild: bool, semantic: bool, report_file: Path | None) -> None:
     """Index news files and folders (recursively): seed-format .txt, .json, .jsonl.
 
     Run it again to add new files and re-index changed ones; unchanged files are skipped.
@@ -106,15 +115,32 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict:
     from . import render
     from .api import NewsIndex
 
+    if report_file is not None:
+        _check_output(report_file, index_dir, "'--report'")
     ix = NewsIndex(index_dir)
     with render.progress_bar("Indexing") as progress:
         report = ix.add(paths, prune=prune, strict=strict, progress=progress, max_bytes=max_size, wait=wait,
                         group=not no_grouping, rebuild=rebuild, semantic=semantic)
-    for skipped in report.skipped:
-        click.echo(f"skipped: {skipped}", err=True)
+    _print_skipped(report.skipped, report_file)
     click.echo(render.report_line(report))
     if report.skipped:
         sys.exit(ExitStatus.SKIPPED)
+
+
+def _print_skipped(skipped: list[Any], report_file: Path | None) -> None:
+    """The first SKIPPED_SHOWN skipped files or records on stderr, then how many more; every
+    one of them in ``report_file``."""
+    for item in skipped[:SKIPPED_SHOWN]:
+        click.echo(f"skipped: {item}", err=True)
+    if report_file is not None:
+        try:
+            with open(report_file, "w", encoding="utf-8", errors="backslashreplace") as out:
+                out.writelines(f"{item}\n" for item in skipped)
+        except OSError as exc:
+            raise click.ClickException(f"Cannot write '{report_file}': {(exc.strerror or str(exc)).lower()}.") from None
+    if len(skipped) > SKIPPED_SHOWN:
+        where = f"listed in {report_file}" if report_file else "all of them: --report FILE"
+        click.echo(f"skipped: {len(skipped) - SKIPPED_SHOWN:,} more ({where}).", err=True)
 
 
 @cli.command("query")
@@ -147,6 +173,8 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
     """
     text = " ".join(words)
     filters = {"since": since, "until": until, "source": source}
+    if output is not None:
+        _check_output(output, index_dir)
     with open_index_for_cli(index_dir) as ix:
         if export_format:
             _export(ix, text, export_format, output, sort=sort, mode=mode or "auto", **filters)
@@ -183,6 +211,16 @@ def open_index_for_cli(index_dir: Path) -> Any:
         raise IndexNotFoundError(exc.path, _create_hint(index_dir)) from None
 
 
+def _check_output(output: Path, index_dir: Path, option: str = "'--output' / '-o'") -> None:
+    """Refuse, before anything is written, an output file in a missing folder or inside the
+    index folder (writing over one of its files would destroy the index)."""
+    if not output.parent.is_dir():
+        raise click.BadParameter(f"the folder '{output.parent}' does not exist.", param_hint=option)
+    if output.resolve().is_relative_to(index_dir.resolve()):
+        raise click.BadParameter(f"'{output}' is inside the index folder '{index_dir}'; write it elsewhere.",
+                                 param_hint=option)
+
+
 def _export(ix: Any, text: str, export_format: str, output: Path | None, **options: Any) -> None:
     from .exporting import provenance_path, write_export, write_provenance
 
@@ -193,9 +231,12 @@ def _export(ix: Any, text: str, export_format: str, output: Path | None, **optio
         count = write_export(hits, export_format, sys.stdout)
         click.echo(f"Exported {count:,} hits.", err=True)
         return
-    with open(output, "w", encoding="utf-8", newline="") as out:
-        count = write_export(hits, export_format, out)
-    write_provenance(provenance, provenance_path(output))
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            count = write_export(hits, export_format, out)
+        write_provenance(provenance, provenance_path(output))
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write '{output}': {(exc.strerror or str(exc)).lower()}.") from None
     click.echo(f"Exported {count:,} hits to {output} (the query, filters and index: "
                f"{provenance_path(output)}).", err=True)
 
@@ -259,6 +300,30 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     from . import render
 
     render.print_stats(figures, index_dir)
+
+
+@cli.command("check")
+@index_option
+@click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+              help="Wait this long for an indexing run to finish.")
+def check_command(index_dir: Path, wait: float) -> None:
+    """Verify every file of the index: each segment against its checksums, the manifest and
+    the wire-story table. Exit 1 and name each damaged file if any is."""
+    from .api import NewsIndex
+    from .render import plural
+
+    try:
+        report = NewsIndex(index_dir).check(wait=wait)
+    except IndexNotFoundError as exc:
+        raise IndexNotFoundError(exc.path, _create_hint(index_dir)) from None
+    if report.ok:
+        click.echo(f"The index in '{index_dir}' is sound: {plural(report.articles, 'article')} in "
+                   f"{plural(report.segments, 'segment')}, {plural(report.files, 'file')} in its manifest.")
+        return
+    if len(report.problems) > 1:
+        for problem in report.problems:
+            click.echo(f"damaged: {problem}", err=True)
+    raise IndexDamagedError(index_dir, report.problems[0].file, report.problems[0].reason)
 
 
 WEB_MODULES = ("starlette", "uvicorn", "jinja2", "anyio", "markupsafe")

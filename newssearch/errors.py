@@ -59,12 +59,16 @@ class IndexLockedError(NewsSearchError):
 
 
 class IndexWriteError(NewsSearchError):
-    """The index could not be written (read-only folder, disk full...)."""
+    """The index could not be written (read-only folder, disk full...). ``kept``: articles the
+    run had committed before the error, which the index keeps."""
 
-    def __init__(self, path: Path | str, reason: str) -> None:
+    def __init__(self, path: Path | str, reason: str, kept: int = 0) -> None:
         self.path = Path(path)
         self.reason = reason
-        super().__init__(f"Cannot write the index in '{self.path}': {reason}. The index was left as it was.")
+        self.kept = kept
+        outcome = (f"The {kept:,} articles this run committed before the error were kept; run it again for the rest."
+                   if kept else "The index was left as it was.")
+        super().__init__(f"Cannot write the index in '{self.path}': {reason}. {outcome}")
 
 
 class VectorsNeedRebuildError(NewsSearchError):

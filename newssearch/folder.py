@@ -13,16 +13,14 @@ runs never act on a state the other is changing.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
 import shutil
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,37 +28,19 @@ from typing import Any
 from . import engine
 from .config import INDEX_FORMAT_VERSION
 from .errors import (IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexVersionError, IndexWriteError,
-                     VectorsNeedRebuildError)
+                     NewsSearchError, VectorsNeedRebuildError)
+from .manifest import MANIFEST_FILE, NEXT_MANIFEST_FILE, FileState, Manifest, ManifestFiles, write_json
 from .schema import VECTOR, build_schema
 from .semantic import require as require_encoder
 
 META_FILE = "newssearch.json"
-MANIFEST_FILE = "files.json.gz"
 GROUPS_FILE = "groups.sqlite"
 OWNER_FILE = "writer.pid"
 LOCK_FILE = "MAIN_WRITELOCK"
 # Whoosh's own files (segments, TOCs, spill folder) and ours: what a rebuild deletes.
 _WHOOSH_FILE = re.compile(r"^_?MAIN(?:_|\.tmp$)")
-_OWN_FILES = frozenset({META_FILE, MANIFEST_FILE, GROUPS_FILE})
-_OUR_TEMP_FILE = re.compile(r"^\.(?:newssearch\.json|files\.json\.gz)\.\d+\.tmp$")
-
-
-@dataclass(frozen=True)
-class FileState:
-    """An indexed file as last seen: mtime, size, content hash, and the articles it gave."""
-
-    mtime_ns: int
-    size: int
-    sha256: str
-    articles: int
-
-
-@dataclass
-class Manifest:
-    """The indexed files, and the index generation they describe (-1: unknown)."""
-
-    files: dict[str, FileState] = field(default_factory=dict)
-    generation: int = -1
+_OWN_FILES = frozenset({META_FILE, MANIFEST_FILE, NEXT_MANIFEST_FILE, GROUPS_FILE})
+_OUR_TEMP_FILE = re.compile(r"^\.(?:newssearch\.json|files(?:\.next)?\.json\.gz)\.\d+\.tmp$")
 
 
 @dataclass
@@ -75,12 +55,32 @@ class WriteSession:
 
     @property
     def resuming(self) -> bool:
-        """Whether an interrupted run committed articles the manifest does not list."""
+        """Whether the index may hold articles the manifest does not list (its generation is
+        not the index's: a damaged or lost manifest), so every file read is deleted first."""
         return bool(self.manifest.generation != self.ix.latest_generation())
 
-    def save_manifest(self, generation: int) -> None:
-        self.manifest.generation = generation
+    def save_manifest(self) -> None:
+        """The manifest of the index as it is (no commit pending)."""
+        self.manifest.generation = self.ix.latest_generation()
         self.folder.save_manifest(self.manifest)
+
+    def before_commit(self, generation: int, partial: str | None) -> None:
+        """Write the manifest of ``generation``, which the commit about to be made writes, beside
+        the current one: a run killed between the commit and ``after_commit`` leaves the next
+        run the manifest that matches the index (load_manifest)."""
+        self.manifest.generation = generation
+        self.manifest.partial = {partial} if partial else set()
+        self.folder.save_manifest(self.manifest, pending=True)
+
+    def after_commit(self) -> None:
+        """The commit is done: its manifest becomes the manifest."""
+        self.folder.promote_manifest()
+
+    def discard_commit(self) -> None:
+        """A failed run: delete what it wrote and the index does not use (segments of the
+        commit that failed, its manifest), to leave no debris on a full disk."""
+        engine.remove_orphans(self.ix)
+        self.folder.load_manifest(self.ix.latest_generation())  # promotes the next manifest if committed, else drops it
 
 
 class IndexFolder:
@@ -88,6 +88,7 @@ class IndexFolder:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.manifests = ManifestFiles(self.path)
 
     @property
     def groups_path(self) -> Path:
@@ -97,12 +98,14 @@ class IndexFolder:
         return (self.path / META_FILE).is_file()
 
     def settings(self) -> dict[str, Any]:
-        """``newssearch.json``; IndexNotFoundError when unreadable, IndexVersionError when
+        """``newssearch.json``; IndexDamagedError when unreadable, IndexVersionError when
         written by another format version."""
         try:
             meta = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise IndexNotFoundError(self.path) from exc
         except (OSError, ValueError) as exc:
-            raise IndexNotFoundError(self.path, f"Its {META_FILE} is unreadable ({exc}).") from exc
+            raise IndexDamagedError(self.path, META_FILE, f"unreadable ({engine.describe(exc)})") from exc
         if not isinstance(meta, dict) or meta.get("format") != INDEX_FORMAT_VERSION:
             found = meta.get("format", "unknown") if isinstance(meta, dict) else "unknown"
             raise IndexVersionError(self.path, found, INDEX_FORMAT_VERSION)
@@ -113,19 +116,53 @@ class IndexFolder:
         return bool(self.settings().get("semantic"))
 
     def open(self) -> Any:
-        """The Whoosh index; IndexNotFoundError / IndexVersionError when there is none usable."""
+        """The Whoosh index; IndexNotFoundError / IndexVersionError when there is none usable,
+        IndexDamagedError when a file of it is missing, truncated or unreadable (what can be
+        seen without reading the segments: ``damage`` reads them)."""
         if not self.exists():
+            if self._whoosh_files():
+                raise IndexDamagedError(self.path, META_FILE, "missing, as a run that crashed while creating it leaves it")
             raise IndexNotFoundError(self.path)
         meta = self.settings()
+        ix = self.open_segments(meta.get("format"))
+        if problems := engine.quick_problems(ix):
+            ix.close()
+            raise IndexDamagedError(self.path, *problems[0])
+        return ix
+
+    def open_segments(self, version: object = INDEX_FORMAT_VERSION) -> Any:
+        """The Whoosh index, its files unchecked; IndexDamagedError when its TOC is missing or
+        unreadable, IndexVersionError when its fields are another version's."""
         try:
             ix = engine.open_index(str(self.path))
-        except (engine.EmptyIndexError, OSError, ValueError) as exc:
-            raise IndexNotFoundError(self.path, f"The Whoosh files are missing or damaged ({exc}).") from exc
+        except engine.EmptyIndexError as exc:
+            raise IndexDamagedError(self.path, "_MAIN_*.toc", "missing (the list of segments)") from exc
+        except NewsSearchError:
+            raise
+        except Exception as exc:  # whatever a damaged TOC makes Whoosh raise
+            raise IndexDamagedError(self.path, engine.toc_file(str(self.path)), engine.describe(exc)) from exc
         names, expected = set(ix.schema.names()), set(build_schema().names())
         if names != expected:  # a build of another version
             ix.close()
-            raise IndexVersionError(self.path, f"{meta.get('format')} with other fields", INDEX_FORMAT_VERSION)
+            raise IndexVersionError(self.path, f"{version} with other fields", INDEX_FORMAT_VERSION)
         return ix
+
+    def damage(self, exc: Exception) -> Exception:
+        """What to raise for an error met while reading the index: IndexDamagedError naming the
+        first damaged file when its segments fail a full check, else ``exc`` itself (a bug)."""
+        try:
+            ix = self.open()
+        except NewsSearchError as found:
+            return found
+        try:  # a refused pickle passes the checksums of a crafted index: read everything to name it
+            problems = engine.problems(ix, read=isinstance(exc, engine.UnsafePickleError))
+        finally:
+            ix.close()
+        return IndexDamagedError(self.path, *problems[0]) if problems else exc
+
+    def _whoosh_files(self) -> bool:
+        return self.path.is_dir() and any(_WHOOSH_FILE.match(p.name) and p.name != LOCK_FILE
+                                          for p in self.path.iterdir())
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
@@ -143,19 +180,43 @@ class IndexFolder:
         self._refuse_foreign_folder()  # before the lock file is created in it
         lock = self._lock(wait)
         try:
+            ix = self._prepare(semantic, rebuild)
+            try:
+                yield self._session(ix, semantic)
+            finally:
+                ix.close()
+        finally:
+            self._unlock(lock)
+
+    def _prepare(self, semantic: bool, rebuild: bool) -> Any:
+        """With the lock held: clear what killed runs left, rebuild as asked, open or create."""
+        try:
             self._clear_leftovers()
             old_semantic = self._was_semantic()
             if rebuild:
                 if old_semantic:
                     require_encoder()  # before anything is deleted
                 self._remove_files()
-            ix = self._open_or_create(semantic or (rebuild and old_semantic))
-            try:
-                session = WriteSession(self, ix, self.load_manifest(), self._vectors(ix, semantic))
-                engine.remove_orphans(ix)
-                yield session
-            finally:
-                ix.close()
+            return self._open_or_create(semantic or (rebuild and old_semantic))
+        except OSError as exc:
+            raise IndexWriteError(self.path, _reason(exc)) from exc
+
+    def _session(self, ix: Any, semantic: bool) -> WriteSession:
+        try:
+            session = WriteSession(self, ix, self.load_manifest(ix.latest_generation()), self._vectors(ix, semantic))
+            engine.remove_orphans(ix)
+        except OSError as exc:
+            raise IndexWriteError(self.path, _reason(exc)) from exc
+        return session
+
+    @contextmanager
+    def locked(self, *, wait: float = 0.0) -> Iterator[None]:
+        """Hold the writer lock and do nothing else (a check reads what no run is changing)."""
+        if not self.path.is_dir():
+            raise IndexNotFoundError(self.path)
+        lock = self._lock(wait)
+        try:
+            yield
         finally:
             self._unlock(lock)
 
@@ -202,7 +263,7 @@ class IndexFolder:
     def _was_semantic(self) -> bool:
         try:
             return self.exists() and self.semantic()
-        except (IndexNotFoundError, IndexVersionError):
+        except (IndexNotFoundError, IndexVersionError, IndexDamagedError):
             return False
 
     def _remove_files(self) -> None:
@@ -228,7 +289,7 @@ class IndexFolder:
         if self.exists():
             return self.open()
         self._refuse_foreign_folder()
-        if any(_WHOOSH_FILE.match(p.name) and p.name != LOCK_FILE for p in self.path.iterdir()):
+        if self._whoosh_files():
             raise IndexDamagedError(self.path, META_FILE, "missing, as a run that crashed while creating it leaves it")
         try:
             ix = engine.create_index(str(self.path), build_schema())
@@ -236,6 +297,10 @@ class IndexFolder:
                                  "semantic": semantic})
             self.save_manifest(Manifest({}, ix.latest_generation()))
         except OSError as exc:
+            try:
+                self._remove_files()  # a half-created index is debris (a full disk)
+            except IndexWriteError:
+                pass
             raise IndexWriteError(self.path, _reason(exc)) from exc
         return ix
 
@@ -255,19 +320,25 @@ class IndexFolder:
 
     # ------------------------------------------------------------ files
 
-    def load_manifest(self) -> Manifest:
-        """The manifest; an empty one with an unknown generation when missing or damaged (the
-        next run then checks every file and deletes before adding)."""
-        try:
-            raw = json.loads(gzip.decompress((self.path / MANIFEST_FILE).read_bytes()))
-            files = {path: FileState(*entry) for path, entry in raw["files"].items()}
-            return Manifest(files, int(raw["generation"]))
-        except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
-            return Manifest()
+    def load_manifest(self, generation: int | None = None) -> Manifest:
+        """The manifest (ManifestFiles.load); with ``generation``, the writer lock held."""
+        manifest, promoted = self.manifests.load(generation)
+        if promoted:
+            self._touch_settings()
+        return manifest
 
-    def save_manifest(self, manifest: Manifest) -> None:
-        files = {p: [s.mtime_ns, s.size, s.sha256, s.articles] for p, s in sorted(manifest.files.items())}
-        write_json(self.path / MANIFEST_FILE, {"generation": manifest.generation, "files": files})
+    def save_manifest(self, manifest: Manifest, *, pending: bool = False) -> None:
+        """Save the manifest, or with ``pending`` the manifest of the commit about to be made."""
+        self.manifests.save(manifest, pending=pending)
+        if not pending:
+            self._touch_settings()
+
+    def promote_manifest(self) -> None:
+        """The manifest of the commit just made becomes the manifest."""
+        self.manifests.promote()
+        self._touch_settings()
+
+    def _touch_settings(self) -> None:
         meta = self.settings()
         meta["updated"] = now()
         self.write_settings(meta)
@@ -283,38 +354,6 @@ def _is_index_file(name: str) -> bool:
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def write_json(path: Path, data: object) -> None:
-    """Write ``data`` durably: to a temporary file, flushed to disk, then renamed over
-    ``path`` (gzipped when its name ends in .gz)."""
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if path.suffix == ".gz":
-        raw = gzip.compress(raw, compresslevel=1, mtime=0)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _reason(exc: OSError) -> str:

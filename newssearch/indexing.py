@@ -9,8 +9,10 @@ writes, while holding the folder's writer lock.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,9 +22,11 @@ from typing import Any
 
 from . import engine
 from .config import COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER_LIMIT_MB
-from .documents import Article, Skipped, is_streamed, iter_files, parse_bytes, read_bytes, scan_file, stream_file
-from .errors import DocumentError, IndexWriteError
-from .folder import FileState, IndexFolder, WriteSession
+from .documents import (Article, Skipped, is_streamed, iter_files, parse_bytes, printable, read_bytes, scan_file,
+                        stream_file)
+from .errors import DocumentError, IndexDamagedError, IndexWriteError, NewsSearchError
+from .folder import GROUPS_FILE, IndexFolder, WriteSession
+from .manifest import FileState
 from .grouping import Grouper
 from .schema import BODY, ID_FIELD, PATH, TITLE, VECTOR, document
 from .semantic import fill_vectors
@@ -48,8 +52,8 @@ class IndexReport:
 
 
 class _Batch:
-    """A writer opened lazily and committed every ``every`` articles; the manifest is saved
-    after each commit, with the index generation it describes."""
+    """A writer opened lazily and committed every ``every`` articles; the manifest of each
+    commit is written before it and takes effect after it (WriteSession.before_commit)."""
 
     def __init__(self, session: WriteSession, every: int, procs: int, group: bool) -> None:
         self.session, self.every, self.procs = session, every, procs
@@ -57,7 +61,9 @@ class _Batch:
         self.prepare = partial(fill_vectors, field=VECTOR, title=TITLE, body=BODY) if session.vectors else None
         self.writer: Any = None
         self.pending = 0
-        self.mid_file = False  # committing in the middle of a file's articles
+        self.reading: str | None = None  # the file whose articles are being added
+        self.file_articles = 0  # of which so many so far
+        self.committed = 0  # articles this run has committed
 
     def get(self) -> Any:
         if self.writer is None:
@@ -65,15 +71,27 @@ class _Batch:
                                              batchsize=MP_BATCH, prepare=self.prepare)
         return self.writer
 
+    def begin_file(self, key: str) -> None:
+        self.reading, self.file_articles = key, 0
+
     def add(self, article: Article) -> None:
+        """Add an article; commit inside its file only when that file alone fills a batch (a
+        large JSON Lines file), otherwise once the file is done (``end_file``)."""
         group = self.grouper.assign(article) if self.grouper else None
         self.get().add_document(**document(article, group))
         self.pending += 1
+        self.file_articles += 1
+        if self.pending >= self.every and self.file_articles >= self.every:
+            self.commit()
+
+    def end_file(self) -> None:
+        self.reading = None
         if self.pending >= self.every:
             self.commit()
 
     def delete(self, key: str) -> None:
         """Delete the articles of one file: by path (JSON files) and by id (text files)."""
+        key = printable(key)  # as the file's articles name it
         writer = self.get()
         writer.delete_by_term(PATH, key)
         writer.delete_by_term(ID_FIELD, key)
@@ -81,27 +99,39 @@ class _Batch:
             self.grouper.forget(key)
 
     def commit(self) -> None:
-        if self.writer is not None:
-            self.writer.commit()
-            self.writer = None
+        """Commit, the manifest first: a run stopped at any point leaves the manifest of the
+        index's generation, so the next run redoes nothing that was committed. The wire-story
+        table goes first too: sketches of articles that a failed commit lost do no harm (an
+        article indexed again replaces its sketch), articles without theirs would."""
         if self.grouper:
             self.grouper.commit()
+        if self.writer is not None:
+            self.session.before_commit(engine.commit_generation(self.writer), self.reading)
+            self.writer.commit()
+            self.writer = None
+            self.committed += self.pending
+            self.session.after_commit()
+        else:
+            self.session.save_manifest()
         self.pending = 0
-        # A commit in the middle of a file: the manifest cannot describe it yet, so mark the
-        # generation unknown and let an interrupted run's successor delete before adding.
-        self.session.save_manifest(-1 if self.mid_file else self.session.ix.latest_generation())
 
     def close(self) -> None:
         if self.grouper:
             self.grouper.close()
 
     def cancel(self) -> None:
+        """A failed or interrupted run: drop what it has not committed, and the files it wrote
+        for it (a partial segment on a full disk)."""
         if self.writer is not None:
             writer, self.writer = self.writer, None
             try:
                 writer.cancel()
             except Exception:  # a writer whose commit failed half-way may not cancel cleanly
                 pass
+        try:
+            self.session.discard_commit()
+        except OSError:
+            pass
 
 
 def default_procs(files: list[Path], manifest: dict[str, FileState]) -> int:
@@ -144,9 +174,12 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
             files.append(Path(key))
     with index_folder.writing(wait=wait, semantic=semantic, rebuild=rebuild) as session:
         manifest = session.manifest.files
-        batch = _Batch(session, commit_every, procs or default_procs(files, manifest), group)
         resuming = session.resuming
+        batch: _Batch | None = None
         try:
+            batch = _Batch(session, commit_every, procs or default_procs(files, manifest), group)
+            for key in session.manifest.partial:  # a file a killed run had begun: read it anew
+                batch.delete(key)
             for done, path in enumerate(files, start=1):
                 _update_file(batch, path, report, strict, max_bytes, resuming)
                 if progress:
@@ -157,19 +190,41 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
                     del manifest[key]
                     report.removed += 1
             batch.commit()
-        except OSError as exc:
-            batch.cancel()
-            raise IndexWriteError(index_folder.path, (exc.strerror or str(exc)).lower()) from exc
-        except BaseException:
-            batch.cancel()
+        except BaseException as exc:
+            kept = _cancel(batch, session)
+            if isinstance(exc, OSError):
+                raise IndexWriteError(index_folder.path, (exc.strerror or str(exc)).lower(), kept=kept) from exc
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise _groups_error(index_folder, exc, kept) from exc
             raise
         finally:
-            batch.close()
+            if batch:
+                batch.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
+def _cancel(batch: _Batch | None, session: WriteSession) -> int:
+    """Cancel a failed run; the number of articles it had committed (kept)."""
+    if batch is None:
+        try:
+            session.discard_commit()
+        except OSError:
+            pass
+        return 0
+    batch.cancel()
+    return batch.committed
+
+
+def _groups_error(folder: IndexFolder, exc: sqlite3.DatabaseError, kept: int) -> NewsSearchError:
+    """An error of the wire-story table: damaged (IndexDamagedError), else not writable."""
+    if getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        return IndexDamagedError(folder.path, GROUPS_FILE, str(exc))
+    return IndexWriteError(folder.path, f"{GROUPS_FILE}: {exc}", kept=kept)
+
+
 def _skip(report: IndexReport, skipped: Skipped, strict: bool) -> None:
+    skipped = dataclasses.replace(skipped, path=printable(skipped.path))
     if strict:
         raise DocumentError(skipped.path, skipped.reason, skipped.line)
     report.skipped.append(skipped)
@@ -212,14 +267,17 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
         report.updated += 1
     else:
         report.added += 1
-    batch.mid_file = True
+    batch.begin_file(key)
     articles = 0
+    name = printable(key)  # a file name that is not UTF-8: its articles' id and path show its bytes as \xNN
     for item in items:
         if isinstance(item, Skipped):
             _skip(report, item, strict)
             continue
+        if name != key:
+            item = dataclasses.replace(item, id=printable(item.id), path=name)
         batch.add(item)
         articles += 1
-    batch.mid_file = False
     report.articles += articles
     manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, articles)
+    batch.end_file()

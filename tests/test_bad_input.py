@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from pathlib import Path
@@ -152,6 +153,11 @@ def small_index(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
         ("NOT", []),
         ("AND OR NOT", []),
         ("*", QueryError),
+        ("**", QueryError),
+        ('"🙂 ?"', QueryError),  # a phrase of words that all vanish in analysis: Whoosh's Phrase raised ValueError
+        ('title:"? !"', QueryError),
+        ('Ramstein "🙂 ?"', ["2"]),
+        ('Leopard OR "🙂 🙂"', ["1"]),
         ("title:", []),
         ("date:[2020 to]", []),
         ("🙂 Ramstein", ["2"]),
@@ -206,3 +212,66 @@ def test_query_parser_raises_only_query_errors(text: str) -> None:
         parse_query(SCHEMA, text)
     except QueryError as exc:
         assert "\n" not in str(exc).strip() or "\n" in text
+
+
+def test_a_deeply_nested_record_is_skipped_with_its_line(tmp_path: Path) -> None:
+    """json.loads recurses per level: 1,000 brackets (2 KB, in a key we ignore) raised
+    RecursionError out of the reader, and nothing was indexed."""
+    deep = "[" * 1000 + "]" * 1000
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "deep.jsonl").write_text(
+        '{"id": "ok1", "title": "Ramstein"}\n'
+        f'{{"id": "deep", "title": "Leopard", "extra": {deep}}}\n'
+        '{"id": "ok2", "title": "Ramstein encore"}\n', encoding="utf-8")
+    (archive / "deep.json").write_text(f'{{"id": "j", "title": "Leopard", "extra": {deep}}}', encoding="utf-8")
+    (archive / "deep.jsonl.gz").write_bytes(gzip.compress(f'{{"id": "g", "extra": {deep}}}\n'.encode()))
+    report = update_index(tmp_path / "ix", [archive])
+    assert sorted(str(s) for s in report.skipped) == [
+        f"{archive / 'deep.json'}: record nested too deeply",
+        f"{archive / 'deep.jsonl.gz'}:1: record nested too deeply",
+        f"{archive / 'deep.jsonl'}:2: record nested too deeply",
+    ]
+    with NewsIndex.open(tmp_path / "ix") as ix:
+        assert sorted(h.id for h in ix.search("Ramstein")) == ["ok1", "ok2"]
+
+
+@pytest.mark.parametrize("group", [True, False])
+def test_file_names_that_are_not_utf8(tmp_path: Path, group: bool) -> None:
+    """r\\xe9sum\\xe9.txt (from an old zip) raised UnicodeEncodeError in grouping, or in Whoosh's
+    id field without grouping: nothing indexed, the file not named, every later run the same.
+    Such files are indexed, their id and path showing the undecodable bytes as \\xNN."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    folder = os.fsencode(archive)
+    with open(folder + b"/r\xe9sum\xe9.txt", "w", encoding="utf-8") as f:
+        f.write("Un résumé\n\nLes chars Leopard.\n")
+    with open(folder + b"/d\xe9p\xeaches.jsonl", "w", encoding="utf-8") as f:
+        f.write('{"id": "d1", "title": "Ramstein"}\n{"title": "Ramstein sans id"}\n')
+    with open(folder + b"/vid\xe9.txt", "wb"):
+        pass
+    # JSON escapes can make lone surrogates too, which UTF-8 cannot hold
+    (archive / "escapes.jsonl").write_text('{"id": "e\\ud800", "title": "Strasbourg \\ud800", "body": "x\\udfff"}\n',
+                                           encoding="utf-8")
+    index = tmp_path / "ix"
+    report = update_index(index, [archive], group=group)
+    shown = f"{archive}/r\\xe9sum\\xe9.txt"
+    assert (report.added, [str(s) for s in report.skipped]) == (3, [f"{archive}/vid\\xe9.txt: empty file"])
+    with NewsIndex.open(index) as ix:
+        [hit] = ix.search("Leopard")
+        assert (hit.id, hit.path) == (shown, shown)
+        assert ix.article(shown).title == "Un résumé"
+        jsonl = f"{archive}/d\\xe9p\\xeaches.jsonl"
+        assert sorted((h.id, h.path) for h in ix.search("Ramstein")) == sorted([("d1", jsonl), (f"{jsonl}#2", jsonl)])
+        assert [(h.id, h.title) for h in ix.search("Strasbourg")] == [("e\\ud800", "Strasbourg \ufffd")]
+    again = update_index(index, [archive], group=group)  # the manifest holds the real names
+    assert (again.unchanged, again.added, len(again.skipped)) == (3, 0, 1)
+    with open(folder + b"/d\xe9p\xeaches.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"id": "d3", "title": "Ramstein encore"}\n')
+    assert update_index(index, [archive], group=group).updated == 1
+    with NewsIndex.open(index) as ix:
+        assert sorted(h.id for h in ix.search("Ramstein")) == sorted(["d1", "d3", f"{archive}/d\\xe9p\\xeaches.jsonl#2"])
+    os.unlink(folder + b"/r\xe9sum\xe9.txt")
+    assert update_index(index, [archive], group=group, prune=True).removed == 1
+    with NewsIndex.open(index) as ix:
+        assert ix.search("Leopard") == [] and len(ix) == 4

@@ -203,3 +203,57 @@ def test_rebuild_replaces_an_index_of_another_version(runner: CliRunner, tmp_pat
 def test_rebuild_never_deletes_other_files(runner: CliRunner, tmp_path: Path, archive: Path) -> None:
     result = run(runner, "index", "--rebuild", str(archive), "--index", str(archive), ok=False)
     assert result.exit_code == 1 and (archive / "note.txt").exists()
+
+
+def test_export_into_a_missing_folder_is_refused(runner: CliRunner, indexed: Path, tmp_path: Path) -> None:
+    """It was a 30-line FileNotFoundError traceback."""
+    target = tmp_path / "missing" / "hits.csv"
+    result = run(runner, "query", "Leopard", "--index", str(indexed), "--format", "csv", "-o", str(target), ok=False)
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stderr.splitlines()[-1] == (f"Error: Invalid value for '--output' / '-o': the folder "
+                                              f"'{target.parent}' does not exist.")
+    assert "Traceback" not in result.stderr and not target.parent.exists()
+
+
+@pytest.mark.parametrize("name", ["newssearch.json", "files.json.gz", "TOC", "new.csv"])
+def test_export_into_the_index_folder_is_refused(runner: CliRunner, indexed: Path, name: str) -> None:
+    """Writing the export over one of the index's files destroyed the index."""
+    if name == "TOC":
+        name = next(p.name for p in indexed.iterdir() if p.name.endswith(".toc"))
+    before = {p.name: p.read_bytes() for p in indexed.iterdir() if p.is_file()}
+    target = indexed / ".." / indexed.name / name
+    result = run(runner, "query", "Leopard", "--index", str(indexed), "--format", "jsonl", "-o", str(target), ok=False)
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stderr.splitlines()[-1] == (f"Error: Invalid value for '--output' / '-o': '{target}' is inside "
+                                              f"the index folder '{indexed}'; write it elsewhere.")
+    assert {p.name: p.read_bytes() for p in indexed.iterdir() if p.is_file()} == before
+    assert run(runner, "query", "Leopard", "--index", str(indexed)).exit_code == ExitStatus.OK
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_export_write_error_is_one_line(runner: CliRunner, indexed: Path) -> None:
+    """/dev/full: every write fails with ENOSPC, as on a full disk."""
+    result = run(runner, "query", "Leopard", "--index", str(indexed), "--format", "csv", "-o", "/dev/full", ok=False)
+    assert result.exit_code == ExitStatus.ERROR
+    assert result.stderr == "Error: Cannot write '/dev/full': no space left on device.\n"
+
+
+def test_skipped_records_are_capped_on_stderr_and_all_in_the_report(runner: CliRunner, tmp_path: Path) -> None:
+    """998,000 bad records printed 998,001 lines (91 MB) on the terminal."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "bad.jsonl").write_text('{"id": "ok", "title": "Ramstein"}\n' + "[1]\n" * 1000, encoding="utf-8")
+    result = run(runner, "index", str(archive), "--index", str(tmp_path / "ix"), ok=False)
+    assert result.exit_code == ExitStatus.SKIPPED
+    lines = result.stderr.splitlines()
+    assert lines[:2] == [f"skipped: {archive / 'bad.jsonl'}:2: record is list, expected an object",
+                         f"skipped: {archive / 'bad.jsonl'}:3: record is list, expected an object"]
+    assert len(lines) == 21 and lines[-1] == "skipped: 980 more (all of them: --report FILE)."
+    assert "1,000 skipped" in result.stdout
+    (archive / "bad.jsonl").write_text('{"id": "ok", "title": "Ramstein"}\n' + "[2]\n" * 1000, encoding="utf-8")
+    report = tmp_path / "skipped.txt"
+    result = run(runner, "index", str(archive), "--index", str(tmp_path / "ix"), "--report", str(report), ok=False)
+    assert result.exit_code == ExitStatus.SKIPPED
+    assert result.stderr.splitlines()[-1] == f"skipped: 980 more (listed in {report})."
+    listed = report.read_text(encoding="utf-8").splitlines()
+    assert len(listed) == 1000 and listed[-1] == f"{archive / 'bad.jsonl'}:1001: record is list, expected an object"

@@ -95,6 +95,27 @@ def _decode_legacy(raw: bytes) -> str:
     return raw.decode("cp1252")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` as it can be written in UTF-8 (an id, a path): the bytes of a file name that
+    are not UTF-8, which Python keeps as lone surrogates, shown as ``\\xe9``; any other lone
+    surrogate (a JSON ``"\\udce9"``) as ``\\udce9``."""
+    if not _SURROGATE.search(text):
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def valid_text(text: str) -> str:
+    """Text without lone surrogates (which a JSON string may hold, and UTF-8 cannot), each
+    replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def clean_inline(value: str) -> str:
     """One line of text: NFC, odd spaces as plain spaces, runs of white space as one space."""
     return " ".join(_spaces(unicodedata.normalize("NFC", value)).split())

@@ -11,9 +11,12 @@ from typing import BinaryIO
 from ..errors import DocumentError
 from .articles import Article, FileArticles, Skipped
 from .dates import parse_date
-from .decoding import clean_body, clean_inline, decode_text
+from .decoding import clean_body, clean_inline, decode_text, printable, valid_text
 
 _TEXT_KEYS = ("title", "body", "source", "url", "date")
+# json.loads recurses once per level of nesting: a record nested about a thousand deep (2 KB
+# of brackets, even in a key we ignore) raises RecursionError, which must skip that record only.
+_TOO_DEEP = "record nested too deeply"
 
 
 def read_jsonl(path: Path, text: str) -> FileArticles:
@@ -56,6 +59,8 @@ def _line_record(path: Path, line: str, number: int) -> Article | Skipped:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         return Skipped(str(path), f"invalid JSON ({exc.msg})", number)
+    except RecursionError:
+        return Skipped(str(path), _TOO_DEEP, number)
     return _record(path, record, f"{path}#{number}", number)
 
 
@@ -64,6 +69,8 @@ def read_json(path: Path, text: str) -> FileArticles:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DocumentError(path, f"invalid JSON ({exc.msg})", exc.lineno) from exc
+    except RecursionError:
+        raise DocumentError(path, _TOO_DEEP) from None
     records = data if isinstance(data, list) else [data]
     out = FileArticles()
     for number, record in enumerate(records, start=1):
@@ -89,14 +96,15 @@ def article_from_record(record: object, *, path: str, fallback_id: str) -> Artic
     raw_id = record.get("id")
     if raw_id is not None and not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool):
         raise ValueError(f"'id' is {type(raw_id).__name__}, expected text or a number")
-    title = clean_inline(record.get("title") or "")
-    body = clean_body(record.get("body") or "")
+    title = clean_inline(valid_text(record.get("title") or ""))
+    body = clean_body(valid_text(record.get("body") or ""))
     if not title and not body:
         raise ValueError("record has neither title nor body")
     date = record.get("date")
     published = parse_date(date) if date else None
     if date and published is None:
         raise ValueError(f"'date' is not an ISO date: {date[:40]!r}")
-    return Article(id=str(raw_id) if raw_id not in (None, "") else fallback_id, title=title, body=body,
-                   path=path, published=published, source=clean_inline(record.get("source") or "") or None,
-                   url=(record.get("url") or "").strip() or None)
+    return Article(id=printable(str(raw_id)) if raw_id not in (None, "") else fallback_id, title=title, body=body,
+                   path=path, published=published,
+                   source=clean_inline(valid_text(record.get("source") or "")) or None,
+                   url=valid_text(record.get("url") or "").strip() or None)

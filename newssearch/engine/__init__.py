@@ -13,6 +13,8 @@ from typing import Any
 
 from whoosh.index import EmptyIndexError
 
+from .checking import counts, describe, problems, quick_problems, toc_file
+from .loading import UnsafePickleError
 from .collecting import Stories, collect, column_values, date_span, index_column, segment_column
 from .matching import match
 from .patching import PINNED_WHOOSH, WhooshVersionError, check_version, install
@@ -22,8 +24,8 @@ from .scoring import BM25F
 from .writers import WorkerError, open_writer, writer_lock
 
 __all__ = [
-    "BM25F", "CloseTerm", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "Stories", "WhooshVersionError",
-    "WorkerError", "check_version", "close_terms", "collect", "column_values", "date_span", "index_column", "create_index", "install", "match", "open_index", "open_writer",
+    "BM25F", "CloseTerm", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "Stories", "UnsafePickleError", "WhooshVersionError",
+    "WorkerError", "check_version", "counts", "describe", "problems", "quick_problems", "toc_file", "close_terms", "commit_generation", "collect", "column_values", "date_span", "index_column", "create_index", "install", "match", "open_index", "open_writer",
     "remove_orphans", "segment_column", "segment_count", "writer_lock",
 ]
 
@@ -42,6 +44,11 @@ def create_index(folder: str, schema: Any, indexname: str = "MAIN") -> Any:
 
     install()
     return index.create_in(folder, schema, indexname=indexname)
+
+
+def commit_generation(writer: Any) -> int:
+    """The index generation that the writer's commit will write (the writer lock is held)."""
+    return int(writer.generation)
 
 
 def segment_count(ix: Any) -> int:

@@ -14,7 +14,6 @@ those a filter excludes left out) and its score.
 
 from __future__ import annotations
 
-import pickle
 import zlib
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
@@ -22,6 +21,7 @@ from typing import Any
 
 from whoosh import query as wq
 
+from .loading import restricted_loads
 from .scoring import length_bytes, norms
 
 Scores = dict[int, float]
@@ -116,7 +116,7 @@ def _blocks(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> Iterator[tup
         if m._data is None:
             datalen = m._nextoffset - m._dataoffset
             raw = m._postfile.get(m._dataoffset, datalen)
-            m._data = pickle.loads(zlib.decompress(raw) if m._compression else raw)
+            m._data = restricted_loads(zlib.decompress(raw) if m._compression else raw)
         deltas, weights = m._data[0], m._data[1]
         ids = accumulate(deltas)
         if weights is None or isinstance(weights, float):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import whoosh
 
 from ..errors import NewsSearchError
+from .loading import install_loading
 from .pool import install_pool
 from .positions import install_codec
 from .storage import install_storage
@@ -31,12 +32,14 @@ def check_version(found: tuple[int, ...] | None = None) -> None:
 
 
 def install() -> None:
-    """Check the Whoosh version, then make its segments zero-copy to read (storage), its
-    segment writer faster (pool) and its posting blocks compact (positions). Idempotent;
+    """Check the Whoosh version, then make every pickle it reads restricted to its own and our
+    classes (loading), its segments zero-copy to read (storage), its segment writer faster
+    (pool) and its posting blocks compact (positions). Idempotent;
     worker processes call it too (a spawned worker starts without the patches)."""
     if _installed:
         return
     check_version()
+    install_loading()
     install_storage()
     install_codec()
     install_pool()

@@ -52,11 +52,15 @@ class GappedPhrase(wq.Phrase):
         return [b - a for a, b in zip(self.positions, self.positions[1:])]
 
     def normalize(self) -> wq.Query:
+        if not self.words:  # every word vanished in analysis ("🙂 ?"): Whoosh's Phrase would fail
+            return wq.NullQuery
         if len(self.words) == 1:
             return wq.Term(self.fieldname, self.words[0], boost=self.boost)
         return self
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
+        if not self.words:
+            return NullMatcher()
         gaps = self._gaps()
         if self.slop != 1 or all(g == 1 for g in gaps):
             return super().matcher(searcher, context)

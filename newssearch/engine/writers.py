@@ -1,6 +1,7 @@
 """Whoosh writers that fail loudly: worker processes that never outlive their parent, a dead
 worker an error (never a hang or a silent loss), and a hook that prepares each batch of
-documents where they are indexed (the sentence vectors of a --semantic index).
+documents where they are indexed (the sentence vectors of a --semantic index). Each segment
+they commit gets its checksums (checking.write_sums), written before the TOC that lists it.
 
 The caller holds the folder's writer lock for the whole run (folder.IndexFolder.writing,
 through ``writer_lock``), so these writers never take Whoosh's lock themselves (``_lk=False``).
@@ -26,10 +27,12 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
+from .checking import write_sums
 from .patching import install
 
 Prepare = Callable[[list[dict[str, Any]]], None]  # fills in fields of a batch of documents, in place
 _PR_SET_PDEATHSIG = 1
+_OS_ERROR_EXIT = 100  # a worker failing with OSError exits with 100 + its errno (a full disk: 128)
 
 
 def writer_lock(folder: Path, indexname: str = "MAIN") -> Any:
@@ -61,7 +64,10 @@ class _WorkerTask(SubWriterTask):
     def run(self) -> None:
         _die_with_parent(self.parent)
         install()  # already there when forked; not when spawned
-        super().run()
+        try:
+            super().run()
+        except OSError as exc:  # a full disk: no traceback here, the parent says it in one line
+            os._exit(_OS_ERROR_EXIT + exc.errno if exc.errno and 0 < exc.errno < 256 - _OS_ERROR_EXIT else 1)
 
     def _process_file(self, filename: str, doc_count: int) -> None:
         storage = self.writer.temp_storage()
@@ -80,11 +86,16 @@ class _SegmentWriter(SegmentWriter):
     def __init__(self, ix: Any, prepare: Prepare | None = None, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.prepare = prepare
+        self.older = {segment.segment_id() for segment in self.segments}  # those committed before
 
     def add_document(self, **fields: Any) -> None:
         if self.prepare:
             self.prepare([fields])
         super().add_document(**fields)
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        write_sums(self.storage, [s for s in segments if s.segment_id() not in self.older])
+        super()._commit_toc(segments)
 
 
 class WorkerError(OSError):
@@ -98,11 +109,16 @@ class _MpWriter(MpWriter):
     def __init__(self, ix: Any, prepare: Prepare | None = None, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.prepare = prepare
+        self.older = {segment.segment_id() for segment in self.segments}  # those committed before
 
     def _check_workers(self) -> None:
         for task in self.tasks:
-            if not task.is_alive() and task.exitcode not in (None, 0):
-                raise WorkerError(f"an indexing worker process failed (exit code {task.exitcode})")
+            code = task.exitcode
+            if not task.is_alive() and code not in (None, 0):
+                if code > _OS_ERROR_EXIT:
+                    errno = code - _OS_ERROR_EXIT
+                    raise WorkerError(errno, f"an indexing worker process failed: {os.strerror(errno).lower()}")
+                raise WorkerError(f"an indexing worker process failed (exit code {code})")
 
     def _put(self, item: Any) -> None:
         while True:
@@ -147,6 +163,20 @@ class _MpWriter(MpWriter):
             self._close_segment()
         self._commit_toc(finalsegments)
         self._finish()
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        write_sums(self.storage, [s for s in segments if s.segment_id() not in self.older])
+        super()._commit_toc(segments)
+
+    def cancel(self) -> None:
+        """Stop the workers too (Whoosh's cancel only flags its own copy of them): a worker
+        left running would go on writing a segment nobody will use."""
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+        for task in self.tasks:
+            task.join(timeout=30)
+        SegmentWriter.cancel(self)
 
     def _new_task(self) -> SubWriterTask:
         task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
