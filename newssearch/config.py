@@ -25,8 +25,9 @@ class Ranking:
     - ``question_words``: French interrogatives (combien, pourquoi...) are dropped from
       questions, like stop words; with ``answer_type_words`` also the words that name what
       a question asks for (année, nom, pays, ville...), in questions only.
-    - ``lenient_questions``: a question with malformed syntax (a stray quote, parenthesis
-      or colon) is searched for its plain words instead of raising QueryError.
+    - ``lenient_questions``: a question, or pasted text (``pasted_words`` words or more, such
+      as a headline), with malformed syntax (a stray quote, parenthesis or colon) is searched
+      for its plain words instead of raising QueryError.
     - Among the best ``rerank`` hits of an any-word search, scores are multiplied by the
       share of query words an article contains to the power ``coordination``, and by
       ``1 + proximity * closeness``, where closeness is the share of the query words found
@@ -50,6 +51,7 @@ class Ranking:
     question_words: bool = True
     answer_type_words: bool = True
     lenient_questions: bool = True
+    pasted_words: int = 6
     coordination: float = 2.0
     proximity: float = 0.5
     window: int = 12

@@ -241,13 +241,16 @@ def drop_question_words(text: str, dropped: frozenset[str] = QUESTION_WORDS) -> 
 
 def parse_query(schema: Schema, text: str, *, ranking: Ranking = DEFAULT_RANKING) -> ParsedQuery:
     """Parse ``text`` once; raise QueryError when it is malformed or has no searchable word.
-    With ``ranking.lenient_questions``, a question whose syntax is malformed (a stray quote,
-    parenthesis or colon) is searched for its plain words instead."""
+    With ``ranking.lenient_questions``, a question or pasted text (a headline with a stray
+    quote, parenthesis or colon) whose syntax is malformed is searched for its plain words
+    instead."""
     question = is_question(text)
     try:
         return _parse(schema, text, ranking, question)
     except QueryError as error:
-        words = plain_words(text) if ranking.lenient_questions and question else ""
+        words = plain_words(text)
+        pasted = len(words.split()) >= ranking.pasted_words
+        words = words if ranking.lenient_questions and (question or pasted) else ""
         if not words or words == text:
             raise
         try:

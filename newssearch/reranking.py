@@ -61,9 +61,9 @@ def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], parsed: Parse
     whose vector is compared with the articles' where the index has them."""
     terms = parsed.terms
     candidates = list(candidates)
-    if not candidates:
-        return candidates
     head, tail = candidates[: ranking.rerank], candidates[ranking.rerank:]
+    if not head:  # nothing found, or reranking off (rerank=0)
+        return candidates
     if len(terms) < 2:  # nothing to coordinate; the meaning may still count
         if not (ranking.semantic and question and searcher.stored_fields(head[0][0]).get(VECTOR)):
             return candidates  # an index has vectors for all its articles or for none

@@ -166,6 +166,23 @@ def test_a_question_with_stray_syntax_is_searched_for_its_words(tmp_index: NewsI
         tmp_index.search(query, ranking=Ranking(lenient_questions=False))
 
 
+@pytest.mark.parametrize("query", [
+    "Le char \"allemand exposé au musée de Saumur",  # a pasted headline with a stray quote
+    "Bulgarie - Saumur : 'le char allemand exposé au musée\"",  # quotes of two kinds (MasakhaNEWS)
+    "Le char allemand (exposé au musée de Saumur",
+])
+def test_pasted_text_with_stray_syntax_is_searched_for_its_words(tmp_index: NewsIndex, query: str) -> None:
+    """A pasted headline of 6 words or more was a QueryError (4 MasakhaNEWS titles of 881)."""
+    assert ids(tmp_index, query)[0] == "a3"
+    with pytest.raises(QueryError):
+        tmp_index.search(query, ranking=Ranking(lenient_questions=False))
+
+
+def test_short_stray_syntax_is_still_an_error(tmp_index: NewsIndex) -> None:
+    with pytest.raises(QueryError, match="Unbalanced quote"):
+        tmp_index.search('char "allemand Saumur')
+
+
 def test_colon_followed_by_space_is_punctuation(tmp_index: NewsIndex) -> None:
     assert ids(tmp_index, "Sécurité routière : été") == ["a2"]
 
@@ -242,3 +259,8 @@ def test_fuzzy_matches_are_highlighted(tmp_index: NewsIndex) -> None:
 ])
 def test_proximity(tmp_index: NewsIndex, query: str, expected: set[str]) -> None:
     assert {hit.id for hit in tmp_index.search(query, limit=50, source="Le Courrier du Nord")} == expected
+
+
+def test_reranking_can_be_turned_off(tmp_index: NewsIndex) -> None:
+    """Ranking(rerank=0) raised IndexError (an empty head of candidates)."""
+    assert ids(tmp_index, "char allemand musée Saumur", ranking=Ranking(rerank=0))[0] == "a3"
