@@ -125,12 +125,17 @@ class _WordsGroup(AndGroup):
     qclass = WordsAnd
 
 
-def loosened(q: wq.Query) -> wq.Query:
+def loosened(q: wq.Query, quotation: int = 0) -> wq.Query:
     """``q`` with words written side by side made optional (any of them may match); explicit
-    AND, phrases and the rest stay as written."""
+    AND, phrases and the rest stay as written, except that a quoted phrase of ``quotation``
+    words or more (a quotation in a pasted headline) is its words too, the phrase adding to
+    their score: an article that reports the quote in other words is found."""
     if isinstance(q, WordsAnd):
-        return wq.Or([loosened(child) for child in q.children()], boost=q.boost)
-    return q if q.is_leaf() else q.apply(loosened)
+        return wq.Or([loosened(child, quotation) for child in q.children()], boost=q.boost)
+    if isinstance(q, wq.Phrase) and quotation and len(q.words) >= quotation:
+        words = [wq.Term(q.fieldname, w, boost=q.boost) for w in dict.fromkeys(q.words) if not is_stop_term(w)]
+        return wq.Or([q, *words])
+    return q if q.is_leaf() else q.apply(lambda child: loosened(child, quotation))
 
 
 @dataclass(frozen=True)
@@ -278,7 +283,7 @@ def _parse(schema: Schema, text: str, ranking: Ranking, question: bool) -> Parse
     tokens = [t.copy() for t in schema[BODY].analyzer(cleaned, keeporiginal=True, mode="query") if t.text in terms]
     return ParsedQuery(q, frozenset(terms), tuple(sorted(prefixes)), len(terms) + len(prefixes) + len(fuzzy),
                        frozenset(exact_form(t.original) for t in tokens), tuple(t.text for t in tokens),
-                       question, loosened(q), filters, tuple(sorted(fuzzy)))
+                       question, loosened(q, ranking.pasted_words), filters, tuple(sorted(fuzzy)))
 
 
 def _whoosh_parse(parser: Any, cleaned: str, text: str) -> wq.Query:

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
+from . import engine
 from .analysis import exact_form
 from .config import SNIPPET_SCAN_CHARS, Ranking
 from .queries import ParsedQuery
@@ -69,7 +70,8 @@ def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], parsed: Parse
             return candidates  # an index has vectors for all its articles or for none
         rescored, vectors = head, [searcher.stored_fields(d).get(VECTOR) for d, _ in head]
     else:
-        rescored, vectors = _rescore(searcher, head, terms, ranking, parsed.exact, parsed.ordered)
+        pasted = not parsed.question and len(question.split()) >= ranking.pasted_words
+        rescored, vectors = _rescore(searcher, head, parsed, ranking, pasted)
     if ranking.semantic and question and any(vectors):
         rescored, tail = blend(rescored, cosines(question_vector(question), vectors), ranking.semantic, tail)
     rescored.sort(key=lambda d: -d[1])
@@ -77,26 +79,58 @@ def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], parsed: Parse
     return rescored + [(d, min(s, floor)) for d, s in tail]
 
 
-def _rescore(searcher: Any, head: list[tuple[int, float]], terms: frozenset[str], ranking: Ranking,
-             exact: frozenset[str], ordered: tuple[str, ...]) -> tuple[list[tuple[int, float]], list[bytes | None]]:
+def best_passage(found: list[tuple[int, str]], weights: dict[str, float], width: int) -> float:
+    """The largest weight of distinct terms found within ``width`` consecutive positions."""
+    best = current = 0.0
+    counts: dict[str, int] = {}
+    inside: deque[tuple[int, str]] = deque()
+    for pos, term in found:
+        inside.append((pos, term))
+        counts[term] = counts.get(term, 0) + 1
+        if counts[term] == 1:
+            current += weights[term]
+        while inside[0][0] <= pos - width:
+            _, gone = inside.popleft()
+            counts[gone] -= 1
+            if not counts[gone]:
+                current -= weights[gone]
+        best = max(best, current)
+    return best
+
+
+def _rescore(searcher: Any, head: list[tuple[int, float]], parsed: ParsedQuery, ranking: Ranking,
+             pasted: bool) -> tuple[list[tuple[int, float]], list[bytes | None]]:
     """Coordination, proximity, pairs and exact forms for each (docnum, score) of ``head``,
-    with each article's stored vector (None without)."""
+    with each article's stored vector (None without). Positions come from the postings;
+    the stored text is read again only for the words as written (``exact``)."""
+    terms, ordered = parsed.terms, parsed.ordered
+    exact = parsed.exact if (ranking.pasted_exact if pasted else ranking.exact) else frozenset()
+    exact_weight = ranking.pasted_exact if pasted else ranking.exact
     analyzer = searcher.schema[BODY].analyzer
     weights = {t: searcher.idf(BODY, t) if ranking.idf_coordination else 1.0 for t in terms}
     total = sum(weights.values()) or 1.0
+    docnums = [d for d, _ in head]
+    body_at = engine.term_positions(searcher, BODY, terms, docnums)
+    title_at = engine.term_positions(searcher, TITLE, terms, docnums)
     rescored, vectors = [], []
     for docnum, score in head:
         stored = searcher.stored_fields(docnum)
         vectors.append(stored.get(VECTOR))
-        body, body_words = matched(analyzer, stored.get(BODY, "")[:SNIPPET_SCAN_CHARS], terms)
-        title, title_words = matched(analyzer, stored.get(TITLE, ""), terms)
-        share = sum(weights[t] for t in {t for _, t in body} | {t for _, t in title}) / total
+        body, title = body_at[docnum], title_at[docnum]
+        in_title = {t for _, t in title}
+        if ranking.passage:  # a long article covers many words anywhere: count one passage's
+            got = best_passage([(p, t) for p, t in body if t not in in_title], weights, ranking.passage)
+            share = (got + sum(weights[t] for t in in_title)) / total
+        else:
+            share = sum(weights[t] for t in {t for _, t in body} | in_title) / total
         near = (max(closeness(body, ranking.window), closeness(title, ranking.window)) - 1) / (len(terms) - 1)
         score *= share ** ranking.coordination * (1 + ranking.proximity * max(near, 0))
         if ranking.pairs and ordered:
             score *= 1 + ranking.pairs * max(pair_share(body, ordered), pair_share(title, ordered))
-        if ranking.exact and exact:
-            score *= 1 + ranking.exact * len(exact & (body_words | title_words)) / len(exact)
+        if exact:
+            written = (matched(analyzer, stored.get(BODY, "")[:SNIPPET_SCAN_CHARS], terms)[1]
+                       | matched(analyzer, stored.get(TITLE, ""), terms)[1])
+            score *= 1 + exact_weight * len(exact & written) / len(exact)
         rescored.append((docnum, score))
     return rescored, vectors
 

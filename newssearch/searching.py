@@ -161,7 +161,7 @@ def _run(searcher: Any, parsed: ParsedQuery, request: SearchRequest, any_word: b
 
 
 def weighting(ranking: Ranking = DEFAULT_RANKING) -> engine.BM25F:
-    return engine.BM25F(B=ranking.b, K1=ranking.k1, **{f"{TITLE}_B": ranking.title_b})
+    return engine.BM25F(B=ranking.b, K1=ranking.k1, lucene_idf=ranking.lucene_idf, **{f"{TITLE}_B": ranking.title_b})
 
 
 def _page(searcher: Any, run: _Run, request: SearchRequest) -> list[Hit]:

@@ -54,7 +54,7 @@ ALLOWED = {
     "checking": {"engine", "errors", "folder", "manifest"},
     "filters": {"errors", "schema"},
     "queries": {"analysis", "config", "engine", "errors", "filters", "schema"},
-    "reranking": {"analysis", "config", "queries", "schema", "semantic"},
+    "reranking": {"engine", "analysis", "config", "queries", "schema", "semantic"},
     "snippets": {"config"},
     "hits": {"schema", "snippets"},
     "facets": {"engine", "schema"},

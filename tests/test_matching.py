@@ -41,7 +41,8 @@ def segmented(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
 
 
 @pytest.mark.parametrize("text", QUERIES)
-@pytest.mark.parametrize("ranking", [Ranking(), Ranking(k1=2.0, b=0.9, title_b=0.3, title_boost=3.0)])
+@pytest.mark.parametrize("ranking", [Ranking(), Ranking(k1=2.0, b=0.9, title_b=0.3, title_boost=3.0),
+                                     Ranking(lucene_idf=True)])
 @pytest.mark.parametrize("loose", [False, True])
 def test_the_matches_and_scores_of_whooshs_matchers(segmented: NewsIndex, text: str, ranking: Ranking,
                                                    loose: bool) -> None:

@@ -189,7 +189,7 @@ def test_colon_followed_by_space_is_punctuation(tmp_index: NewsIndex) -> None:
 
 @pytest.mark.parametrize("text", ["chars", "char Ukraine", "Etats-Unis", "title:char OR body:musée",
                                   "Quel pays livre des chars à l'Ukraine ?", "sécurité routière été"])
-@pytest.mark.parametrize("ranking", [Ranking(), Ranking(k1=2.0, b=0.9, title_b=0.3)])
+@pytest.mark.parametrize("ranking", [Ranking(lucene_idf=False), Ranking(k1=2.0, b=0.75, title_b=0.3, lucene_idf=False)])
 def test_fast_bm25f_scores_the_same_floats_as_whooshs(tmp_index: NewsIndex, text: str, ranking: Ranking) -> None:
     from whoosh import scoring
 
@@ -202,6 +202,19 @@ def test_fast_bm25f_scores_the_same_floats_as_whooshs(tmp_index: NewsIndex, text
         scores = [[(h.docnum, h.score) for h in searcher.search(q, limit=None, scored=True)]
                   for searcher.weighting in (weighting(ranking), whoosh)]
     assert scores[0] == scores[1] and scores[0]
+
+
+def test_lucene_idf(tmp_index: NewsIndex) -> None:
+    import math
+
+    from newssearch.searching import weighting
+
+    with tmp_index._searchers.borrow() as searcher:
+        n, total = searcher.doc_frequency("body", "char"), searcher.doc_count_all()
+        scorer = weighting(Ranking(lucene_idf=True)).scorer(searcher, "body", "char")
+        assert 0 < n < total and scorer.idf == math.log(1 + (total - n + 0.5) / (n + 0.5))
+        whooshs = weighting(Ranking(lucene_idf=False)).scorer(searcher, "body", "char")
+        assert whooshs.idf == searcher.idf("body", "char")
 
 
 def test_fast_bm25f_reads_the_length_bytes_once_per_segment(tmp_index: NewsIndex) -> None:

@@ -10,6 +10,7 @@ lookups. The arithmetic is Whoosh's, in Whoosh's order, so scores are the same f
 
 from __future__ import annotations
 
+import math
 import weakref
 from typing import Any
 
@@ -51,9 +52,22 @@ def norms(b: float, k1: float, avgfl: float) -> list[float]:
     return norms
 
 
+def lucene_idf(searcher: Any, fieldname: str, text: Any) -> float:
+    """Lucene's (and tantivy's) BM25 IDF, ``ln(1 + (N - n + 0.5) / (n + 0.5))``: without
+    Whoosh's ``+ 1``, a rare word weighs more against a common one. Counted over the whole
+    index, as Whoosh's IDF is, when ``searcher`` is one segment's."""
+    searcher = searcher.get_parent()
+    n = searcher.doc_frequency(fieldname, text)
+    total = searcher.doc_count_all()
+    return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+
 class BM25FScorer(scoring.BM25FScorer):
-    def __init__(self, searcher: Any, fieldname: str, text: Any, B: float, K1: float, qf: float = 1) -> None:
+    def __init__(self, searcher: Any, fieldname: str, text: Any, B: float, K1: float, qf: float = 1,
+                 lucene: bool = False) -> None:
         super().__init__(searcher, fieldname, text, B, K1, qf=qf)
+        if lucene:
+            self.idf = lucene_idf(searcher, fieldname, text)
         self.k1_plus_1 = K1 + 1
         self.norms = norms(B, K1, self.avgfl)
         lengths = length_bytes(searcher.reader(), fieldname)
@@ -67,9 +81,14 @@ class BM25FScorer(scoring.BM25FScorer):
 
 
 class BM25F(scoring.BM25F):
-    """Whoosh's BM25F model with the scorer above."""
+    """Whoosh's BM25F model with the scorer above; ``lucene_idf=True`` takes Lucene's IDF."""
+
+    def __init__(self, B: float = 0.75, K1: float = 1.2, lucene_idf: bool = False, **field_B: float) -> None:
+        super().__init__(B=B, K1=K1, **field_B)
+        self.lucene_idf = lucene_idf
 
     def scorer(self, searcher: Any, fieldname: str, text: Any, qf: float = 1) -> Any:
         if not searcher.schema[fieldname].scorable:
             return scoring.WeightScorer.for_(searcher, fieldname, text)
-        return BM25FScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf)
+        return BM25FScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf,
+                           lucene=self.lucene_idf)

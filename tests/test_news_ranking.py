@@ -1,0 +1,82 @@
+"""Headlines as queries on news articles (issue #13): quotations, long articles, positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newssearch import NewsIndex
+from newssearch.config import Ranking
+
+from .conftest import write_jsonl
+
+FILLER = " ".join(f"Paragraphe {i} sur la vie locale, la météo et le sport du dimanche." for i in range(8))
+
+ARTICLES = [
+    # The article a headline was written for: the quote is reported in other words.
+    {"id": "report", "title": "", "body": "Le ministre a dit que les migrants d'aujourd'hui seront les Français "
+                                          "de demain, selon un médecin qui soigne des réfugiés à Calais."},
+    # Another with the quote's exact words, about something else.
+    {"id": "other", "title": "", "body": "Un éditorial sur le marché de l'immobilier à Lyon et les loyers."},
+    # A long page holding a headline's words scattered over its length...
+    {"id": "long", "title": "", "body": "Théâtre. " + FILLER + " Un festival. " + FILLER + " Le bilan de Marseille. "
+                                        + FILLER + " Une exposition sur la mer. " + FILLER},
+    # ...and the short article that holds them together.
+    {"id": "short", "title": "", "body": "Le festival de théâtre de Marseille dresse son bilan : les foules "
+                                         "étaient au rendez-vous cet été."},
+]
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
+    folder = tmp_path_factory.mktemp("news")
+    ix = NewsIndex.open(folder / "ix", create=True)
+    ix.add([write_jsonl(folder / "news.jsonl", ARTICLES)])
+    return ix
+
+
+def ids(ix: NewsIndex, query: str, **kwargs: object) -> list[str]:
+    return [hit.id for hit in ix.search(query, limit=10, **kwargs)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("query, first", [
+    # A quotation in a pasted headline: the article that reports it in other words is found
+    # (the exact phrase was required: no hits at all).
+    ('Calais : "les migrants d\'aujourd\'hui sont les Français de demain, dit le médecin"', "report"),
+    ('"Les migrants d\'aujourd\'hui sont les Français de demain, dit un médecin"', "report"),
+    # The headline's words close together beat the same words scattered over a long page.
+    ("Festival de théâtre à Marseille : le bilan d'une exposition sur la mer", "short"),
+])
+def test_headlines_find_their_article(news: NewsIndex, query: str, first: str) -> None:
+    assert ids(news, query)[0] == first
+
+
+def test_a_short_quoted_phrase_is_still_required(news: NewsIndex) -> None:
+    assert ids(news, '"Français de demain"') == ["report"]
+    assert ids(news, '"Français de Lyon"') == []
+
+
+def test_a_long_quotation_alone_finds_the_exact_phrase_first(news: NewsIndex) -> None:
+    assert ids(news, '"le marché de l\'immobilier à Lyon et les loyers"')[0] == "other"
+
+
+def test_coordination_over_the_whole_article_favoured_the_long_page(news: NewsIndex) -> None:
+    query = "Festival de théâtre à Marseille : le bilan d'une exposition sur la mer"
+    assert ids(news, query, ranking=Ranking(passage=0, b=0.75, lucene_idf=False, pasted_exact=1.0))[0] == "long"
+
+
+def test_positions_from_the_postings_are_the_analysers(news: NewsIndex) -> None:
+    from newssearch.engine import term_positions
+    from newssearch.queries import parse_query
+    from newssearch.reranking import matched
+    from newssearch.schema import BODY
+
+    with news._searchers.borrow() as searcher:
+        terms = parse_query(searcher.schema, "festival théâtre Marseille bilan mer migrants demain").terms
+        docnums = list(range(searcher.doc_count_all()))
+        found = term_positions(searcher, BODY, terms, docnums)
+        analyzer = searcher.schema[BODY].analyzer
+        for docnum in docnums:
+            assert found[docnum] == matched(analyzer, searcher.stored_fields(docnum)[BODY], terms)[0]
+        assert any(found.values())
