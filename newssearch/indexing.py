@@ -161,17 +161,19 @@ def default_procs(files: list[Path], manifest: dict[str, FileState]) -> int:
 def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
                  progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES,
                  commit_every: int = COMMIT_EVERY, wait: float = 0.0, procs: int | None = None,
-                 group: bool = True, semantic: bool = False, rebuild: bool = False) -> IndexReport:
+                 group: bool = True, semantic: bool = False, rebuild: bool = False,
+                 follow_links: bool = False) -> IndexReport:
     """Add new files, re-index changed ones, skip unchanged ones, and with ``prune`` drop the
     articles of indexed files that no longer exist. Unreadable files are listed in
     ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay.
-    ``rebuild`` empties the index first; ``semantic`` and ``wait``: IndexFolder.writing."""
+    ``rebuild`` empties the index first; ``semantic`` and ``wait``: IndexFolder.writing.
+    Symbolic links that leave the folders given are skipped unless ``follow_links``."""
     started = time.perf_counter()
     index_folder = IndexFolder(folder)
     report = IndexReport()
     files: list[Path] = []
     seen: set[str] = set()
-    for path, reason in iter_files(paths, exclude=[index_folder.path]):
+    for path, reason in iter_files(paths, exclude=[index_folder.path], follow_links=follow_links):
         if reason is not None:
             _skip(report, Skipped(str(path), reason), strict)
             continue

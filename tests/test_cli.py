@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -257,3 +258,16 @@ def test_skipped_records_are_capped_on_stderr_and_all_in_the_report(runner: CliR
     assert result.stderr.splitlines()[-1] == f"skipped: 980 more (listed in {report})."
     listed = report.read_text(encoding="utf-8").splitlines()
     assert len(listed) == 1000 and listed[-1] == f"{archive / 'bad.jsonl'}:1001: record is list, expected an object"
+
+
+def test_index_follow_links(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text("Secret\n\nMot de passe.", encoding="utf-8")
+    (tmp_path / "archive").mkdir()
+    os.symlink(tmp_path / "outside" / "secret.txt", tmp_path / "archive" / "passwd.txt")
+    refused = run(runner, "index", str(tmp_path / "archive"), "--index", str(tmp_path / "ix"))
+    assert refused.exit_code == ExitStatus.SKIPPED and refused.stderr == (
+        f"skipped: {tmp_path / 'archive' / 'passwd.txt'}: symbolic link to '{tmp_path / 'outside' / 'secret.txt'}', "
+        "outside the folders given: not followed\n")
+    followed = run(runner, "index", "--follow-links", str(tmp_path / "archive"), "--index", str(tmp_path / "ix"))
+    assert followed.exit_code == ExitStatus.OK and followed.stdout.startswith("1 file added")
