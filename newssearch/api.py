@@ -128,7 +128,8 @@ class NewsIndex:
 
     def add(self, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
             progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES, wait: float = 0.0,
-            group: bool = True, rebuild: bool = False, semantic: bool = False) -> IndexReport:
+            group: bool = True, rebuild: bool = False, semantic: bool = False,
+            follow_links: bool = False) -> IndexReport:
         """Index the news files under ``paths`` (files and folders, recursively): new files are
         added, changed ones re-indexed, unchanged ones skipped; ``prune`` removes the articles
         of files that vanished. ``wait`` seconds to wait for another writer to finish;
@@ -136,11 +137,14 @@ class NewsIndex:
         ``rebuild=True`` empties the index first (only its own files); ``semantic=True`` gives
         each article of a new or empty index a sentence vector, which questions are then
         ranked with too (needs ``pip install 'newssearch[semantic]'``; an index built so keeps
-        giving its new articles vectors, and keeps the setting when rebuilt)."""
+        giving its new articles vectors, and keeps the setting when rebuilt). Symbolic links
+        met in a folder that lead outside the folders given are skipped (reported) unless
+        ``follow_links=True``."""
         if rebuild:
             self.close()
         return update_index(self.path, [Path(p) for p in paths], prune=prune, strict=strict, progress=progress,
-                            max_bytes=max_bytes, wait=wait, group=group, semantic=semantic, rebuild=rebuild)
+                            max_bytes=max_bytes, wait=wait, group=group, semantic=semantic, rebuild=rebuild,
+                            follow_links=follow_links)
 
     def query(self, request: SearchRequest | str, **options: Any) -> Results:
         """One page of hits of ``request`` (a SearchRequest, or a query text and the

@@ -104,10 +104,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--semantic", is_flag=True,
               help="Give each article a sentence vector, so that questions are also ranked by meaning "
                    "(a new or rebuilt index; needs newssearch[semantic]).")
+@click.option("--follow-links", is_flag=True,
+              help="Follow symbolic links that lead outside the folders given (by default they are skipped).")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help=f"Write every skipped file or record to FILE (stderr shows the first {SKIPPED_SHOWN}).")
 def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict: bool, wait: float,
-                  max_size: int, no_grouping: bool, rebuild: bool, semantic: bool, report_file: Path | None) -> None:
+                  max_size: int, no_grouping: bool, rebuild: bool, semantic: bool, follow_links: bool,
+                  report_file: Path | None) -> None:
     """Index news files and folders (recursively): seed-format .txt, .json, .jsonl.
 
     Run it again to add new files and re-index changed ones; unchanged files are skipped.
@@ -120,7 +123,7 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict:
     ix = NewsIndex(index_dir)
     with render.progress_bar("Indexing") as progress:
         report = ix.add(paths, prune=prune, strict=strict, progress=progress, max_bytes=max_size, wait=wait,
-                        group=not no_grouping, rebuild=rebuild, semantic=semantic)
+                        group=not no_grouping, rebuild=rebuild, semantic=semantic, follow_links=follow_links)
     _print_skipped(report.skipped, report_file)
     click.echo(render.report_line(report))
     if report.skipped:

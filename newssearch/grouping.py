@@ -357,9 +357,11 @@ class Grouper:
             self.db.executemany("DELETE FROM sketches WHERE doc = ?", [(doc,) for doc, _ in rows])
 
     def forget(self, path: str) -> None:
-        """Drop the sketches of a file's articles (the file changed or vanished)."""
+        """Drop the sketches of a file's articles (the file changed or vanished): those of
+        its records, and a text file's (whose id is its path), never another file's record
+        whose id is that path."""
         key = _hash(path)
-        self._drop("file = ? OR article = ?", (key, key))
+        self._drop("file = ? OR (article = ? AND file IS NULL)", (key, key))
 
     def commit(self) -> None:
         self.db.commit()

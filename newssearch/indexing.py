@@ -28,7 +28,8 @@ from .errors import DocumentError, IndexDamagedError, IndexWriteError, NewsSearc
 from .folder import GROUPS_FILE, IndexFolder, WriteSession
 from .manifest import FileState
 from .grouping import Grouper
-from .schema import BODY, ID_FIELD, PATH, TITLE, VECTOR, document
+from .ids import IdRegistry, own_articles
+from .schema import BODY, PATH, TITLE, VECTOR, document
 from .semantic import fill_vectors
 
 Progress = Callable[[int, int], None]
@@ -64,6 +65,7 @@ class _Batch:
         self.reading: str | None = None  # the file whose articles are being added
         self.file_articles = 0  # of which so many so far
         self.committed = 0  # articles this run has committed
+        self.ids = IdRegistry(session.ix)
 
     def get(self) -> Any:
         if self.writer is None:
@@ -90,11 +92,14 @@ class _Batch:
             self.commit()
 
     def delete(self, key: str) -> None:
-        """Delete the articles of one file: by path (JSON files) and by id (text files)."""
+        """Delete the articles of one file: by path (JSON files) and by id (a text file's id is
+        its path), never a record of another file whose id is that path."""
         key = printable(key)  # as the file's articles name it
         writer = self.get()
         writer.delete_by_term(PATH, key)
-        writer.delete_by_term(ID_FIELD, key)
+        for docnum in own_articles(writer.searcher(), key):
+            writer.delete_document(docnum)
+        self.ids.release(key)
         if self.grouper:
             self.grouper.forget(key)
 
@@ -111,11 +116,13 @@ class _Batch:
             self.writer = None
             self.committed += self.pending
             self.session.after_commit()
+            self.ids.committed(self.reading)
         else:
             self.session.save_manifest()
         self.pending = 0
 
     def close(self) -> None:
+        self.ids.close()
         if self.grouper:
             self.grouper.close()
 
@@ -154,17 +161,19 @@ def default_procs(files: list[Path], manifest: dict[str, FileState]) -> int:
 def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
                  progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES,
                  commit_every: int = COMMIT_EVERY, wait: float = 0.0, procs: int | None = None,
-                 group: bool = True, semantic: bool = False, rebuild: bool = False) -> IndexReport:
+                 group: bool = True, semantic: bool = False, rebuild: bool = False,
+                 follow_links: bool = False) -> IndexReport:
     """Add new files, re-index changed ones, skip unchanged ones, and with ``prune`` drop the
     articles of indexed files that no longer exist. Unreadable files are listed in
     ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay.
-    ``rebuild`` empties the index first; ``semantic`` and ``wait``: IndexFolder.writing."""
+    ``rebuild`` empties the index first; ``semantic`` and ``wait``: IndexFolder.writing.
+    Symbolic links that leave the folders given are skipped unless ``follow_links``."""
     started = time.perf_counter()
     index_folder = IndexFolder(folder)
     report = IndexReport()
     files: list[Path] = []
     seen: set[str] = set()
-    for path, reason in iter_files(paths, exclude=[index_folder.path]):
+    for path, reason in iter_files(paths, exclude=[index_folder.path], follow_links=follow_links):
         if reason is not None:
             _skip(report, Skipped(str(path), reason), strict)
             continue
@@ -230,6 +239,13 @@ def _skip(report: IndexReport, skipped: Skipped, strict: bool) -> None:
     report.skipped.append(skipped)
 
 
+def _taken(article_id: str, holder: str, path: str) -> str:
+    """Why an article whose id another article has was skipped."""
+    if holder == path:
+        return f"id {article_id!r} appears twice in this file: the first article with it was kept"
+    return f"id {article_id!r} is already the id of an article of {holder}: that one was kept"
+
+
 def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, max_bytes: int,
                  resuming: bool) -> None:
     key = str(path)
@@ -276,6 +292,9 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
             continue
         if name != key:
             item = dataclasses.replace(item, id=printable(item.id), path=name)
+        if (holder := batch.ids.claim(item.id, name)) is not None:
+            _skip(report, Skipped(name, _taken(item.id, holder, name)), strict)
+            continue
         batch.add(item)
         articles += 1
     report.articles += articles

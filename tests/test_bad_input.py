@@ -106,6 +106,54 @@ def test_symlink_loop_is_reported_once(tmp_path: Path) -> None:
     assert [s.reason for s in report.skipped] == ["folder already visited (symbolic link loop)"]
 
 
+@pytest.fixture
+def linked(tmp_path: Path) -> Path:
+    """An archive with links: a file and a folder outside it, a file and a folder inside it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret\n\nMot de passe confidentiel.", encoding="utf-8")
+    archive = tmp_path / "archive"
+    (archive / "sub").mkdir(parents=True)
+    (archive / "sub" / "kept.txt").write_text("Gardé\n\nArticle du sous-dossier.", encoding="utf-8")
+    (archive / "own.txt").write_text("Propre\n\nArticle de l'archive.", encoding="utf-8")
+    os.symlink(outside / "secret.txt", archive / "passwd.txt")
+    os.symlink(outside, archive / "elsewhere")
+    os.symlink(archive / "own.txt", archive / "alias.txt")  # inside: followed
+    os.symlink(archive / "sub", tmp_path / "entry")  # a folder given through a link: its target is the archive
+    return archive
+
+
+def test_links_out_of_the_folders_given_are_not_followed(tmp_path: Path, linked: Path) -> None:
+    # Seen: passwd.txt -> /etc/passwd was indexed and `query root` showed its lines; a link to
+    # an outside folder was walked.
+    report = update_index(tmp_path / "ix", [linked])
+    assert [str(s) for s in report.skipped] == [
+        f"{linked / 'elsewhere'}: symbolic link to '{tmp_path / 'outside'}', outside the folders given: not followed",
+        f"{linked / 'passwd.txt'}: symbolic link to '{tmp_path / 'outside' / 'secret.txt'}', outside the folders "
+        "given: not followed"]
+    with NewsIndex.open(tmp_path / "ix") as ix:
+        assert sorted(a.id for a in ix.search("article")) == [str(linked / n) for n in ("alias.txt", "own.txt",
+                                                                                         "sub/kept.txt")]
+        assert ix.search("confidentiel") == []
+
+
+def test_links_between_folders_given_and_followed_on_request(tmp_path: Path, linked: Path) -> None:
+    both = update_index(tmp_path / "both", [linked, tmp_path / "outside"])
+    assert [s.path for s in both.skipped] == [] and both.added == 5
+    followed = update_index(tmp_path / "followed", [linked], follow_links=True)
+    assert followed.skipped == [] and followed.added == 5
+    through = update_index(tmp_path / "through", [tmp_path / "entry"])  # the link given is read
+    assert through.skipped == [] and through.added == 1
+
+
+def test_a_loop_of_file_links_is_skipped_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    os.symlink("y.txt", tmp_path / "a" / "x.txt")
+    os.symlink("x.txt", tmp_path / "a" / "y.txt")
+    report = update_index(tmp_path / "ix", [tmp_path / "a"])
+    assert [s.reason for s in report.skipped] == ["too many levels of symbolic links"] * 2
+
+
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     archive = tmp_path / "archive"
     archive.mkdir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,12 @@ def test_partial_matches_are_announced(runner: CliRunner, indexed: Path) -> None
         ("« ? »", "The query '« ? »' has no searchable words (only punctuation)."),
         ("date:yesterday", "Invalid date in date:yesterday: use YYYY-MM-DD, YYYY-MM or YYYY, "
                            "e.g. date:>2023-01-01 or date:[2021-01-01 to 2021-12-31]."),
+        # Malformed dates once answered "No results" (exit 0), date:> searched the word "date"
+        # and a reversed range was silently empty: each is refused as --since after --until is.
+        *[(f"char date:{spec}", f"Invalid date in date:{spec}: use YYYY-MM-DD, YYYY-MM or YYYY, "
+                                "e.g. date:>2023-01-01 or date:[2021-01-01 to 2021-12-31].")
+          for spec in ("[", "[2020", "]", "yesterday", ">")],
+        ("char date:[2021-01-01 to 2019-01-01]", "The date range [2021-01-01 to 2019-01-01] ends before it starts."),
     ],
 )
 def test_malformed_query_exits_2_with_one_line(runner: CliRunner, indexed: Path, query: str, message: str) -> None:
@@ -129,6 +136,7 @@ def test_malformed_query_exits_2_with_one_line(runner: CliRunner, indexed: Path,
     assert result.exit_code == ExitStatus.USAGE
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == f"Error: {message}"
+    assert [line for line in result.stderr.splitlines() if line.startswith("Error")] == [f"Error: {message}"]
     assert "Traceback" not in result.stderr
 
 
@@ -180,6 +188,18 @@ def test_every_command_has_help(runner: CliRunner) -> None:
         assert command.help, name
         result = run(runner, name, "--help")
         assert result.exit_code == 0 and "--index" in result.stdout
+
+
+def test_every_command_that_opens_an_index_says_how_one_from_elsewhere_is_opened(runner: CliRunner) -> None:
+    # Whoosh keeps pickles in an index: the --help of each command that opens one says that
+    # an index from elsewhere goes through the restricted unpickler.
+    note = "One from elsewhere is opened safely: a pickle in it that names anything but Whoosh's and newssearch's " \
+           "classes is refused."
+    opening = [name for name, command in cli.commands.items()  # type: ignore[attr-defined]
+               if any(param.name == "index_dir" for param in command.params)]
+    assert sorted(opening) == ["check", "index", "query", "serve", "show", "similar", "stats"]
+    for name in opening:
+        assert note in " ".join(run(runner, name, "--help").stdout.split()), name
 
 
 def test_debug_reraises(runner: CliRunner, tmp_path: Path) -> None:
@@ -257,3 +277,17 @@ def test_skipped_records_are_capped_on_stderr_and_all_in_the_report(runner: CliR
     assert result.stderr.splitlines()[-1] == f"skipped: 980 more (listed in {report})."
     listed = report.read_text(encoding="utf-8").splitlines()
     assert len(listed) == 1000 and listed[-1] == f"{archive / 'bad.jsonl'}:1001: record is list, expected an object"
+
+
+def test_index_follow_links(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text("Secret\n\nMot de passe.", encoding="utf-8")
+    (tmp_path / "archive").mkdir()
+    os.symlink(tmp_path / "outside" / "secret.txt", tmp_path / "archive" / "passwd.txt")
+    refused = run(runner, "index", str(tmp_path / "archive"), "--index", str(tmp_path / "ix"))
+    assert refused.exit_code == ExitStatus.SKIPPED and refused.stderr == (
+        f"skipped: {tmp_path / 'archive' / 'passwd.txt'}: symbolic link to '{tmp_path / 'outside' / 'secret.txt'}', "
+        "outside the folders given: not followed\n")
+    followed = run(runner, "index", "--follow-links", str(tmp_path / "archive"), "--index", str(tmp_path / "ix"))
+    assert followed.exit_code == ExitStatus.OK and followed.stdout.startswith("1 file added")
+

@@ -180,3 +180,60 @@ def test_index_with_other_fields_is_refused(tmp_path: Path, archive: Path) -> No
     windex.create_in(str(folder), Schema(id=ID(stored=True)))  # as if an older build had written it
     with pytest.raises(IndexVersionError, match="with other fields.*rebuild"):
         NewsIndex.open(folder)
+
+
+def test_reindexing_a_text_file_never_deletes_a_record_whose_id_is_its_path(tmp_path: Path) -> None:
+    # Seen: a changed .txt file's articles were deleted by id too, taking with them a JSON
+    # record of another file whose id was that file's path; and both articles had one id.
+    text = tmp_path / "a.txt"
+    text.write_text("Titre du texte\n\nLe char Leopard est arrivé.\n", encoding="utf-8")
+    records = write_jsonl(tmp_path / "r.jsonl", [{"id": str(text), "title": "Record", "body": "Ramstein accueille."}])
+    folder = tmp_path / "ix"
+    update_index(folder, [records])
+    report = update_index(folder, [text, records])
+    assert [str(s) for s in report.skipped] == [
+        f"{text}: id {str(text)!r} is already the id of an article of {records}: that one was kept"]
+    text.write_text("Titre changé\n\nLe char est reparti.\n", encoding="utf-8")
+    update_index(folder, [text, records])
+    with NewsIndex.open(folder) as ix:
+        assert len(ix) == 1 and ids(ix, "Ramstein") == [str(text)] and ix.article(str(text)).path == str(records)
+
+
+def test_a_text_file_indexed_first_keeps_its_id_and_is_read_again(tmp_path: Path) -> None:
+    text = tmp_path / "a.txt"
+    text.write_text("Titre du texte\n\nLe char Leopard est arrivé.\n", encoding="utf-8")
+    records = write_jsonl(tmp_path / "r.jsonl", [{"id": str(text), "title": "Record", "body": "Ramstein accueille."}])
+    folder = tmp_path / "ix"
+    report = update_index(folder, [text, records])
+    assert [s.path for s in report.skipped] == [str(records)]
+    text.write_text("Titre changé\n\nLe char est reparti.\n", encoding="utf-8")
+    report = update_index(folder, [text, records])
+    assert (report.updated, report.articles, report.skipped) == (1, 1, [])
+    with NewsIndex.open(folder) as ix:
+        assert len(ix) == 1 and ids(ix, "reparti") == [str(text)] and ids(ix, "Leopard") == []
+
+
+def test_two_articles_with_one_id_in_a_run_are_reported_and_the_first_kept(tmp_path: Path) -> None:
+    first = write_jsonl(tmp_path / "a.jsonl", [{"id": "dup", "title": "Un", "body": "Premier alpha."},
+                                               {"id": "dup", "title": "Deux", "body": "Deuxième alpha."}])
+    second = write_jsonl(tmp_path / "b.jsonl", [{"id": "dup", "title": "Trois", "body": "Troisième alpha."},
+                                                {"id": "b1", "title": "Quatre", "body": "Quatrième alpha."}])
+    report = update_index(tmp_path / "ix", [first, second])
+    assert [str(s) for s in report.skipped] == [
+        f"{first}: id 'dup' appears twice in this file: the first article with it was kept",
+        f"{second}: id 'dup' is already the id of an article of {first}: that one was kept"]
+    with NewsIndex.open(tmp_path / "ix") as ix:
+        assert len(ix) == 2 and ids(ix, "alpha") == ["b1", "dup"] and ix.article("dup").title == "Un"
+
+
+def test_ids_stay_unique_across_commits_inside_a_file(tmp_path: Path) -> None:
+    records = [{"id": f"r{n}", "title": f"Titre {n}", "body": "Texte commun."} for n in range(5)]
+    source = write_jsonl(tmp_path / "big.jsonl", records + [{"id": "r1", "title": "Encore", "body": "Texte commun."}])
+    folder = tmp_path / "ix"
+    report = update_index(folder, [source], commit_every=2)
+    assert [s.reason for s in report.skipped] == ["id 'r1' appears twice in this file: the first article with it was kept"]
+    write_jsonl(source, records[::-1])  # read again: its own ids are free
+    report = update_index(folder, [source], commit_every=2)
+    assert (report.updated, report.articles, report.skipped) == (1, 5, [])
+    with NewsIndex.open(folder) as ix:
+        assert len(ix) == 5 and ids(ix, "commun") == [f"r{n}" for n in range(5)]

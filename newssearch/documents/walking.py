@@ -34,11 +34,17 @@ def is_supported(path: Path) -> bool:
     return suffix_of(path) in SUPPORTED_SUFFIXES
 
 
-def iter_files(paths: Iterable[Path | str], *, exclude: Iterable[Path] = ()) -> Iterator[tuple[Path, str | None]]:
+def iter_files(paths: Iterable[Path | str], *, exclude: Iterable[Path] = (),
+               follow_links: bool = False) -> Iterator[tuple[Path, str | None]]:
     """Yield ``(file, None)`` for each supported file under ``paths``, recursively, in a
     stable order, and ``(path, reason)`` for what cannot be read (missing, unsupported,
     symlink loop, unreadable folder). Hidden files and folders, and the folders in
-    ``exclude`` (the index itself), are passed over."""
+    ``exclude`` (the index itself), are passed over. A symbolic link met in a folder that
+    leads outside the folders given (``passwd.txt -> /etc/passwd``, a link to another
+    folder) is not followed, with its reason, unless ``follow_links``; a path given itself
+    is read wherever it leads."""
+    given = [Path(p) for p in paths]
+    inside = None if follow_links else [Path(os.path.realpath(p)) for p in given if p.is_dir()]
     seen_dirs: set[tuple[int, int]] = set()
     for folder in exclude:
         try:
@@ -46,10 +52,9 @@ def iter_files(paths: Iterable[Path | str], *, exclude: Iterable[Path] = ()) -> 
             seen_dirs.add((st.st_dev, st.st_ino))
         except OSError:
             pass
-    for given in paths:
-        path = Path(given)
+    for path in given:
         if path.is_dir():
-            yield from _walk(path, seen_dirs)
+            yield from _walk(path, seen_dirs, inside)
         elif path.is_file():
             yield (path, None) if is_supported(path) else (path, f"unsupported file type '{suffix_of(path)}'")
         elif path.is_symlink():
@@ -58,8 +63,9 @@ def iter_files(paths: Iterable[Path | str], *, exclude: Iterable[Path] = ()) -> 
             yield path, "no such file or folder"
 
 
-def _walk(top: Path, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | None]]:
-    """Depth-first, in name order, without recursion (folders may nest thousands deep)."""
+def _walk(top: Path, seen: set[tuple[int, int]], inside: list[Path] | None) -> Iterator[tuple[Path, str | None]]:
+    """Depth-first, in name order, without recursion (folders may nest thousands deep);
+    symbolic links followed only into the folders ``inside`` (None: anywhere)."""
     stack = [top]
     while stack:
         folder = stack.pop()
@@ -81,7 +87,9 @@ def _walk(top: Path, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | N
                 continue
             path = Path(entry.path)
             try:
-                if entry.is_dir():
+                if inside is not None and entry.is_symlink() and (reason := _outside(path, inside)):
+                    yield path, reason
+                elif entry.is_dir():
                     subfolders.append(path)
                 elif entry.is_file():
                     if is_supported(path):
@@ -91,6 +99,17 @@ def _walk(top: Path, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | N
             except OSError as exc:
                 yield path, os_reason(exc)
         stack.extend(reversed(subfolders))
+
+
+def _outside(link: Path, inside: list[Path]) -> str | None:
+    """Why the symbolic link ``link`` is not followed: it leads outside the folders
+    ``inside`` (None: it stays inside, or is broken, which is said elsewhere)."""
+    target = Path(os.path.realpath(link))  # Path.resolve raises RuntimeError on a loop of links
+    if not target.exists() or any(target.is_relative_to(folder) for folder in inside):
+        return None
+    if not target.is_dir() and not is_supported(link):
+        return None  # a link to a file of no supported type is passed over like the file
+    return f"symbolic link to '{target}', outside the folders given: not followed"
 
 
 def os_reason(exc: OSError) -> str:
