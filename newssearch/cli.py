@@ -5,6 +5,7 @@ messages and exit codes. Heavy modules (Whoosh, rich) are imported inside the co
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -87,7 +88,7 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict:
         report = ix.add(paths, prune=prune, strict=strict, progress=progress, max_bytes=max_size, wait=wait,
                         group=not no_grouping, rebuild=rebuild, semantic=semantic)
     _print_skipped(report.skipped, report_file)
-    click.echo(render.report_line(report))
+    click.echo(render.fitted(render.report_line(report)) if stdout_is_terminal() else render.report_line(report))
     if report.skipped:
         sys.exit(ExitStatus.SKIPPED)
 
@@ -246,6 +247,7 @@ def show_command(article_id: str, index_dir: Path, highlight: str | None, as_jso
         width, height = render.terminal_size()
         lines = render.article_lines(article, *spans, width=width)
         if len(lines) >= height:  # longer than the screen: page it, as git does
+            os.environ.setdefault("LESS", "FRX")  # as git sets it: colours, and the text left on screen
             click.echo_via_pager("\n".join(lines) + "\n", color=True)
             return
     render.print_article(article, *spans)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -66,6 +67,11 @@ def progress_amount(state: Any, seconds: float) -> str:
         parts.append(f"{state.bytes_read / 1e6:,.1f}/{state.bytes_total / 1e6:,.1f} MB")
     parts.append(f"{state.files:,}/{state.files_total:,} files")
     return " · ".join(parts)
+
+
+def fitted(line: str) -> str:
+    """A line broken between words at the terminal's width (the terminal would break a word)."""
+    return textwrap.fill(line, terminal_size()[0], break_long_words=False, break_on_hyphens=False)
 
 
 def plural(n: int, word: str) -> str:
@@ -256,9 +262,12 @@ def print_article(article: Any, title_spans: Any, body_spans: Any) -> None:
 
 
 def _print_article(console: Console, article: Any, title_spans: Any, body_spans: Any) -> None:
-    console.print(highlighted(article.title or "(no title)", title_spans, "bold cyan"), soft_wrap=True)
+    """On a terminal, lines are broken between words at its width; piped, each paragraph
+    stays one line."""
+    piped = not console.is_terminal
+    console.print(highlighted(article.title or "(no title)", title_spans, "bold cyan"), soft_wrap=piped)
     facts = [article.published.date().isoformat() if article.published else "no date"]
     facts += [x for x in (article.source, article.url or display_path(article.path)) if x]
-    console.print(Text(" · ".join(facts), style="dim"), soft_wrap=True)
+    console.print(Text(" · ".join(facts), style="dim"), soft_wrap=piped)
     console.print()
-    console.print(highlighted(article.body, body_spans), soft_wrap=True)
+    console.print(highlighted(article.body, body_spans), soft_wrap=piped)

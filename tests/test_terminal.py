@@ -240,3 +240,14 @@ def test_help_describes_formats_options_and_limits(runner: CliRunner) -> None:
     assert "--page INTEGER RANGE Which page of --limit hits" in query_help
     assert "-n, --limit INTEGER RANGE How many similar articles" in " ".join(run(runner, "similar", "--help")
                                                                            .stdout.split())
+
+
+def test_show_on_a_terminal_breaks_lines_between_words(long_article: Path) -> None:
+    from newssearch.render import article_lines
+
+    with NewsIndex.open(long_article) as ix:
+        article = ix.article("long")
+    lines = [click.unstyle(line) for line in article_lines(article, (), (), width=40)]
+    assert max(map(len, lines)) <= 40 and len(lines) > 60
+    body = lines[lines.index("") + 1:]
+    assert " ".join(" ".join(body).split()) == " ".join(article.body.split())  # no word cut in two
