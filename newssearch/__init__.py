@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .facets import Facets
     from .hits import Hit
     from .indexing import IndexReport
+    from .progress import IndexProgress
     from .searching import Results, SearchRequest
     from .snippets import Snippet
     from .stats import IndexStats
@@ -40,6 +41,7 @@ _LAZY = {
     "Article": "documents",
     "Skipped": "documents",
     "IndexReport": "indexing",
+    "IndexProgress": "progress",
     "Hit": "hits",
     "Results": "searching",
     "SearchRequest": "searching",
@@ -53,6 +55,7 @@ _LAZY = {
 
 __all__ = [
     "NewsIndex", "SearchRequest", "Results", "Hit", "Snippet", "Ranking", "Article", "Skipped", "IndexReport",
+    "IndexProgress",
     "Facets", "IndexStats", "IndexCheck", "french_analyzer",
     "NewsSearchError", "IndexNotFoundError", "IndexVersionError", "IndexDamagedError", "IndexLockedError",
     "IndexWriteError",

@@ -28,9 +28,10 @@ from .errors import NewsSearchError
 from .facets import Facets
 from .folder import IndexFolder
 from .hits import Hit
-from .indexing import IndexReport, Progress, update_index
+from .indexing import IndexReport, delete_articles, update_index, write_articles
 from .lookup import docnum_of, similar_query
 from .queries import parse_query
+from .progress import ProgressCallback
 from .schema import stored_article
 from .searching import Results, SearchRequest, iter_hits, search, search_query
 from .snippets import Span
@@ -127,7 +128,7 @@ class NewsIndex:
         return cls.open(path, create=True)
 
     def add(self, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
-            progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES, wait: float = 0.0,
+            progress: ProgressCallback | None = None, max_bytes: int = MAX_FILE_BYTES, wait: float = 0.0,
             group: bool = True, rebuild: bool = False, semantic: bool = False,
             follow_links: bool = False) -> IndexReport:
         """Index the news files under ``paths`` (files and folders, recursively): new files are
@@ -145,6 +146,19 @@ class NewsIndex:
         return update_index(self.path, [Path(p) for p in paths], prune=prune, strict=strict, progress=progress,
                             max_bytes=max_bytes, wait=wait, group=group, semantic=semantic, rebuild=rebuild,
                             follow_links=follow_links)
+
+    def add_articles(self, articles: Iterable[Article | dict[str, Any]], *, strict: bool = False, wait: float = 0.0,
+                     group: bool = True) -> IndexReport:
+        """Index articles that come from no file (a scraper, a notebook): ``Article`` objects
+        or dicts with the keys of a JSON record (``id, title, date, source, url, body``). An
+        article whose id is indexed already is replaced; wire-story versions are grouped as
+        ``add`` groups them (``group=False``: not). The report counts articles; invalid dicts
+        are in ``skipped`` (DocumentError with ``strict``)."""
+        return write_articles(self.path, articles, strict=strict, wait=wait, group=group)
+
+    def delete(self, ids: Iterable[str], *, wait: float = 0.0) -> int:
+        """Delete the articles with these ids; how many there were (unknown ids count 0)."""
+        return delete_articles(self.path, [ids] if isinstance(ids, str) else ids, wait=wait)
 
     def query(self, request: SearchRequest | str, **options: Any) -> Results:
         """One page of hits of ``request`` (a SearchRequest, or a query text and the

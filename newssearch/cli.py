@@ -1,75 +1,31 @@
-"""The command line: a thin click shell over the API. One funnel turns errors into messages
-and exit codes. Heavy modules (Whoosh, rich) are imported inside the commands, so that
+"""The command line: a thin click shell over the API. One funnel (exits.py) turns errors into
+messages and exit codes. Heavy modules (Whoosh, rich) are imported inside the commands, so that
 ``newssearch --help`` starts fast."""
 
 from __future__ import annotations
 
 import json
-import re
+import os
 import sys
 from collections.abc import Callable
-from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from .config import DEFAULT_INDEX_DIR, DEFAULT_LIMIT, MAX_FILE_BYTES
-from .errors import (IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexVersionError, NewsSearchError, QueryError,
-                     VectorsNeedRebuildError)
+from .errors import IndexDamagedError, IndexNotFoundError
+from .exits import ExitStatus, NewsSearchGroup, option_names
+
+__all__ = ["ExitStatus", "cli", "main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 SKIPPED_SHOWN = 20  # skipped files or records listed on stderr; --report FILE lists them all
 
 
-class ExitStatus(IntEnum):
-    """Exit codes of every command (documented in the README)."""
-
-    OK = 0
-    ERROR = 1  # the command failed: no index, locked, unwritable, bad file with --strict...
-    USAGE = 2  # bad command line or malformed query
-    SKIPPED = 3  # `index` finished, but some files or records were skipped (listed on stderr)
-    INTERRUPTED = 130  # Ctrl-C
-
-
-class NewsSearchGroup(click.Group):
-    """The error funnel (httpie's raw_main, as a click Group)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except QueryError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            raise click.UsageError(cli_message(exc), ctx) from None
-        except NewsSearchError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            raise click.ClickException(cli_message(exc)) from None
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            ctx.exit(ExitStatus.INTERRUPTED)
-        except EOFError as exc:  # click would print only "Aborted!", even with --debug: it is a bug
-            raise RuntimeError(f"unexpected end of data: {exc}") from exc
-
-
-def cli_message(exc: NewsSearchError) -> str:
-    """A library error as the command line says it: with the command or flag that helps."""
-    message = str(exc)
-    if isinstance(exc, QueryError):  # the parameters it names are options here
-        for name in exc.parameters:
-            message = re.sub(rf"\b{name}\b", f"--{name.replace('_', '-')}", message, count=1)
-        return message
-    if isinstance(exc, IndexLockedError):
-        return message.removesuffix(".") + " (--wait SECONDS)."
-    if isinstance(exc, IndexDamagedError):
-        return f"{message.removesuffix('.')}: newssearch index --rebuild --index '{exc.path}' PATH..."
-    if isinstance(exc, IndexVersionError):
-        return f"{message} Rebuild it: newssearch index --rebuild --index '{exc.path}' PATH..."
-    if isinstance(exc, VectorsNeedRebuildError):
-        return (f"The index in '{exc.path}' was built without sentence vectors; to add them, rebuild it: "
-                f"newssearch index --rebuild --semantic --index '{exc.path}' PATH...")
-    return message
+def examples(*commands: str) -> str:
+    """The end of a command's help: a few commands to copy (as sqlite-utils' help ends)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {command}" for command in commands)
 
 
 def index_option(func: F) -> F:
@@ -81,24 +37,32 @@ def index_option(func: F) -> F:
                              "anything but Whoosh's and newssearch's classes is refused.")(func)
 
 
-@click.group(cls=NewsSearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("newssearch", cls=NewsSearchGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=examples("newssearch index seeds/", 'newssearch query "Ramstein Leopard"',
+                             "newssearch show 8f3a09c2d1"))
 @click.version_option(package_name="newssearch")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
-    """Full-text search for French news archives."""
+    """Full-text search for French news archives.
+    """
     ctx.obj = {"debug": debug}
 
 
-@cli.command("index")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@cli.command("index", epilog=examples(
+    'newssearch index seeds/',
+    'newssearch index --index news-index archive.jsonl.gz feeds/',
+    'newssearch index --prune --report skipped.txt archive/'))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @index_option
 @click.option("--prune", is_flag=True, help="Remove the articles of indexed files that no longer exist.")
 @click.option("--strict", is_flag=True, help="Stop at the first unreadable file instead of skipping it.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="Wait this long for another indexing run to finish.")
 @click.option("--max-size", type=click.IntRange(min=1), default=MAX_FILE_BYTES, show_default=True,
-              metavar="BYTES", help="Skip files larger than this (in .jsonl files: records).")
+              metavar="BYTES", help="Skip files larger than this; in JSON Lines files (.jsonl, .jsonl.gz), "
+                                    "skip records larger than this instead; other gzipped files count their "
+                                    "decompressed size.")
 @click.option("--no-grouping", is_flag=True, help="Do not group versions of the same wire story.")
 @click.option("--rebuild", is_flag=True, help="Delete the index first and index everything again.")
 @click.option("--semantic", is_flag=True,
@@ -111,7 +75,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict: bool, wait: float,
                   max_size: int, no_grouping: bool, rebuild: bool, semantic: bool, follow_links: bool,
                   report_file: Path | None) -> None:
-    """Index news files and folders (recursively): seed-format .txt, .json, .jsonl.
+    """Index news files and folders (recursively). Formats: seed-format or plain .txt,
+    .json and .jsonl records, .html/.htm pages, .rss/.atom/.xml feeds, .warc web
+    archives, and any of them gzipped (.jsonl.gz, .warc.gz...).
 
     Run it again to add new files and re-index changed ones; unchanged files are skipped.
     """
@@ -125,7 +91,7 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, strict:
         report = ix.add(paths, prune=prune, strict=strict, progress=progress, max_bytes=max_size, wait=wait,
                         group=not no_grouping, rebuild=rebuild, semantic=semantic, follow_links=follow_links)
     _print_skipped(report.skipped, report_file)
-    click.echo(render.report_line(report))
+    click.echo(render.fitted(render.report_line(report)) if stdout_is_terminal() else render.report_line(report))
     if report.skipped:
         sys.exit(ExitStatus.SKIPPED)
 
@@ -134,11 +100,11 @@ def _print_skipped(skipped: list[Any], report_file: Path | None) -> None:
     """The first SKIPPED_SHOWN skipped files or records on stderr, then how many more; every
     one of them in ``report_file``."""
     for item in skipped[:SKIPPED_SHOWN]:
-        click.echo(f"skipped: {item}", err=True)
+        click.echo(f"skipped: {option_names(str(item))}", err=True)
     if report_file is not None:
         try:
             with open(report_file, "w", encoding="utf-8", errors="backslashreplace") as out:
-                out.writelines(f"{item}\n" for item in skipped)
+                out.writelines(f"{option_names(str(item))}\n" for item in skipped)
         except OSError as exc:
             raise click.ClickException(f"Cannot write '{report_file}': {(exc.strerror or str(exc)).lower()}.") from None
     if len(skipped) > SKIPPED_SHOWN:
@@ -146,16 +112,21 @@ def _print_skipped(skipped: list[Any], report_file: Path | None) -> None:
         click.echo(f"skipped: {len(skipped) - SKIPPED_SHOWN:,} more ({where}).", err=True)
 
 
-@cli.command("query")
+@cli.command("query", epilog=examples(
+    'newssearch query "Ramstein Leopard"',
+    'newssearch query \'"chars Leopard" OR Abrams\' --since 2023-01-01 --sort date',
+    'newssearch query Leopard --format csv -o hits.csv'))
 @click.argument("words", nargs=-1, required=True)
 @index_option
 @click.option("--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD).")
 @click.option("--until", metavar="DATE", help="Only articles published on or before DATE (YYYY-MM-DD).")
 @click.option("--source", metavar="NAME", help="Only articles from this source (exact name, any case).")
-@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
+              help="Best first, or newest first (articles without a date last).")
 @click.option("--limit", "-n", type=click.IntRange(1, 10_000), default=DEFAULT_LIMIT, show_default=True,
               help="Hits per page.")
-@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Which page of --limit hits to show (2: hits 11-20 with the default limit).")
 @click.option("--all-words", "mode", flag_value="all", help="Require every word (no partial fallback).")
 @click.option("--any-word", "mode", flag_value="any", help="Any word may match; more matches rank higher.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit, for tools.")
@@ -172,7 +143,8 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
     """Search the index. Words are all required unless no article has them all.
 
     Syntax: OR, NOT, "exact phrase", prefix*, title:word, source:word,
-    date:>2023-01-01.
+    date:>2023-01-01. A query is at most 2,000 characters. Each hit's second line
+    ends with its id, for show and similar.
     """
     text = " ".join(words)
     filters = {"since": since, "until": until, "source": source}
@@ -186,10 +158,16 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
                            all_versions=all_versions, facets=facets, **filters)
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}?", err=True)
+        ranged = bool(since or until or "date:" in text)
+        undated = (ranged or sort == "date") and ix.stats().first is None
         if not results.hits:
+            if undated and ranged:
+                click.echo("No article in the index has a date, so none is published in a date range.", err=True)
             more = f" on page {page}" if page > 1 and results.total else ""
             click.echo(f"No results for {text!r}{more}.", err=True)
             return
+    if undated and sort == "date":
+        click.echo("No article in the index has a date, so --sort date cannot order them.", err=True)
     if results.partial:
         click.echo("No article contains all the words; showing articles with some of them.", err=True)
     if as_json:
@@ -244,13 +222,20 @@ def _export(ix: Any, text: str, export_format: str, output: Path | None, **optio
                f"{provenance_path(output)}).", err=True)
 
 
-@cli.command("show")
+@cli.command("show", epilog=examples(
+    'newssearch show 8f3a09c2d1',
+    'newssearch show 8f3a09c2d1 -q "chars Leopard"',
+    'newssearch show 8f3a09c2d1 --json | jq .body'))
 @click.argument("article_id")
 @index_option
 @click.option("--query", "-q", "highlight", metavar="QUERY", help="Highlight the words of this query.")
 @click.option("--json", "as_json", is_flag=True, help="The article as one JSON object.")
-def show_command(article_id: str, index_dir: Path, highlight: str | None, as_json: bool) -> None:
-    """Show one article in full (ARTICLE_ID as printed by query --json or the hit line)."""
+@click.option("--no-pager", is_flag=True, help="Print a long article straight through instead of paging it "
+              "(it is paged only on a terminal, through $PAGER or less).")
+def show_command(article_id: str, index_dir: Path, highlight: str | None, as_json: bool, no_pager: bool) -> None:
+    """Show one article in full. ARTICLE_ID is the id on a hit's second line ("id ...") or
+    the "id" of query --json: a record's own id, or a 10-hex-digit key.
+    """
     with open_index_for_cli(index_dir) as ix:
         article = ix.article(article_id)
         spans = ix.highlight(article, highlight) if highlight else ((), ())
@@ -261,16 +246,29 @@ def show_command(article_id: str, index_dir: Path, highlight: str | None, as_jso
         return
     from . import render
 
+    if not no_pager and stdout_is_terminal():
+        width, height = render.terminal_size()
+        lines = render.article_lines(article, *spans, width=width)
+        if len(lines) >= height:  # longer than the screen: page it, as git does
+            os.environ.setdefault("LESS", "FRX")  # as git sets it: colours, and the text left on screen
+            click.echo_via_pager("\n".join(lines) + "\n", color=True)
+            return
     render.print_article(article, *spans)
 
 
-@cli.command("similar")
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+@cli.command("similar", epilog=examples('newssearch similar 8f3a09c2d1', 'newssearch similar 8f3a09c2d1 -n 5 --json'))
 @click.argument("article_id")
 @index_option
-@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=DEFAULT_LIMIT, show_default=True)
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=DEFAULT_LIMIT, show_default=True,
+              help="How many similar articles to show.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit, for tools.")
 def similar_command(article_id: str, index_dir: Path, limit: int, as_json: bool) -> None:
-    """Articles most like ARTICLE_ID (more like this)."""
+    """Articles most like ARTICLE_ID (more like this): the id on a hit's second line.
+    """
     with open_index_for_cli(index_dir) as ix:
         hits = ix.similar(article_id, limit=limit)
     if not hits:
@@ -288,11 +286,12 @@ def similar_command(article_id: str, index_dir: Path, limit: int, as_json: bool)
     render.print_results(Results(hits=hits, total=len(hits), query=article_id), page=1, limit=limit)
 
 
-@cli.command("stats")
+@cli.command("stats", epilog=examples('newssearch stats', 'newssearch stats --index news-index --json'))
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
 def stats_command(index_dir: Path, as_json: bool) -> None:
-    """What the index holds: articles, sources, date range, size on disk, last update."""
+    """What the index holds: articles, sources, date range, size on disk, last update.
+    """
     with open_index_for_cli(index_dir) as ix:
         figures = ix.stats()
     if as_json:
@@ -305,13 +304,14 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     render.print_stats(figures, index_dir)
 
 
-@cli.command("check")
+@cli.command("check", epilog=examples('newssearch check', 'newssearch check --index news-index --wait 60'))
 @index_option
 @click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="Wait this long for an indexing run to finish.")
 def check_command(index_dir: Path, wait: float) -> None:
     """Verify every file of the index: each segment against its checksums, the manifest and
-    the wire-story table. Exit 1 and name each damaged file if any is."""
+    the wire-story table. Exit 1 and name each damaged file if any is.
+    """
     from .api import NewsIndex
     from .render import plural
 
@@ -332,7 +332,7 @@ def check_command(index_dir: Path, wait: float) -> None:
 WEB_MODULES = ("starlette", "uvicorn", "jinja2", "anyio", "markupsafe")
 
 
-@cli.command("serve")
+@cli.command("serve", epilog=examples('newssearch serve', 'newssearch serve --index news-index --port 8000'))
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. WARNING: any other than 127.0.0.1 (e.g. 0.0.0.0) lets every machine "
@@ -340,7 +340,8 @@ WEB_MODULES = ("starlette", "uvicorn", "jinja2", "anyio", "markupsafe")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
               help="Port to listen on (0: any free port).")
 def serve_command(index_dir: Path, host: str, port: int) -> None:
-    """Search the index in a web browser, with a JSON API (read-only). Needs the web extra."""
+    """Search the index in a web browser, with a JSON API (read-only). Needs the web extra.
+    """
     try:
         from .web import server
     except ModuleNotFoundError as exc:

@@ -22,14 +22,15 @@ from typing import Any
 
 from . import engine
 from .config import COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER_LIMIT_MB
-from .documents import (Article, Skipped, is_streamed, iter_files, parse_bytes, printable, read_bytes, scan_file,
+from .documents import (Article, Skipped, article_from_record, is_streamed, iter_files, parse_bytes, printable, read_bytes, scan_file,
                         stream_file)
 from .errors import DocumentError, IndexDamagedError, IndexWriteError, NewsSearchError
 from .folder import GROUPS_FILE, IndexFolder, WriteSession
 from .manifest import FileState
+from .progress import ProgressCallback, ProgressTracker
 from .grouping import Grouper
 from .ids import IdRegistry, own_articles
-from .schema import BODY, PATH, TITLE, VECTOR, document
+from .schema import BODY, ID_FIELD, PATH, TITLE, VECTOR, document
 from .semantic import fill_vectors
 
 Progress = Callable[[int, int], None]
@@ -159,14 +160,15 @@ def default_procs(files: list[Path], manifest: dict[str, FileState]) -> int:
 
 
 def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
-                 progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES,
+                 progress: ProgressCallback | None = None, max_bytes: int = MAX_FILE_BYTES,
                  commit_every: int = COMMIT_EVERY, wait: float = 0.0, procs: int | None = None,
                  group: bool = True, semantic: bool = False, rebuild: bool = False,
                  follow_links: bool = False) -> IndexReport:
     """Add new files, re-index changed ones, skip unchanged ones, and with ``prune`` drop the
     articles of indexed files that no longer exist. Unreadable files are listed in
     ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay.
-    ``rebuild`` empties the index first; ``semantic`` and ``wait``: IndexFolder.writing.
+    ``rebuild`` empties the index first; ``semantic`` and ``wait``: IndexFolder.writing;
+    ``progress`` is told the files, articles and bytes read so far (progress.IndexProgress).
     Symbolic links that leave the folders given are skipped unless ``follow_links``."""
     started = time.perf_counter()
     index_folder = IndexFolder(folder)
@@ -189,10 +191,11 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
             batch = _Batch(session, commit_every, procs or default_procs(files, manifest), group)
             for key in session.manifest.partial:  # a file a killed run had begun: read it anew
                 batch.delete(key)
-            for done, path in enumerate(files, start=1):
-                _update_file(batch, path, report, strict, max_bytes, resuming)
-                if progress:
-                    progress(done, len(files))
+            tracker = ProgressTracker(progress, files, manifest)
+            tracker.start()
+            for path in files:
+                _update_file(batch, path, report, strict, max_bytes, resuming, tracker)
+                tracker.file_done(path)
             if prune:
                 for key in [k for k in manifest if k not in seen and not os.path.exists(k)]:
                     batch.delete(key)
@@ -247,7 +250,7 @@ def _taken(article_id: str, holder: str, path: str) -> str:
 
 
 def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, max_bytes: int,
-                 resuming: bool) -> None:
+                 resuming: bool, tracker: ProgressTracker) -> None:
     key = str(path)
     manifest = batch.session.manifest.files
     old = manifest.get(key)
@@ -297,6 +300,71 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
             continue
         batch.add(item)
         articles += 1
+        tracker.article(items)
     report.articles += articles
     manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, articles)
     batch.end_file()
+
+
+def write_articles(folder: Path | str, articles: Iterable[Article | dict[str, Any]], *, strict: bool = False,
+                   wait: float = 0.0, group: bool = True, commit_every: int = COMMIT_EVERY) -> IndexReport:
+    """Add articles that come from no file (a scraper, a notebook): ``Article`` objects or
+    dicts with the keys of a JSON record (``id, title, date, source, url, body``). An article
+    whose id is indexed already replaces it; versions of a wire story are grouped as for
+    files. Counts in the report are articles: ``added``, ``updated`` (replaced), ``skipped``
+    (invalid dicts; DocumentError with ``strict``)."""
+    started = time.perf_counter()
+    report = IndexReport()
+    with IndexFolder(folder).writing(wait=wait) as session:
+        batch = _Batch(session, commit_every, 1, group)
+        try:
+            with session.ix.searcher() as searcher:
+                for number, item in enumerate(articles, start=1):
+                    article = _as_article(item, number, report, strict)
+                    if article is None:
+                        continue
+                    if searcher.document_number(**{ID_FIELD: article.id}) is not None:
+                        batch.get().delete_by_term(ID_FIELD, article.id)
+                        report.updated += 1
+                    else:
+                        report.added += 1
+                    batch.add(article)
+                    report.articles += 1
+            batch.commit()
+        except BaseException:
+            batch.cancel()
+            raise
+        finally:
+            batch.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _as_article(item: Article | dict[str, Any], number: int, report: IndexReport, strict: bool) -> Article | None:
+    if isinstance(item, Article):
+        return item
+    try:
+        path = str(item.get("path") or "") if isinstance(item, dict) else ""
+        return article_from_record(item, path=path, fallback_id=f"article-{number}")
+    except ValueError as exc:
+        _skip(report, Skipped(f"article {number}", str(exc)), strict)
+        return None
+
+
+def delete_articles(folder: Path | str, ids: Iterable[str], *, wait: float = 0.0) -> int:
+    """Delete the articles with these ids (and their wire-story sketches); how many there were."""
+    with IndexFolder(folder).writing(wait=wait) as session:
+        batch = _Batch(session, COMMIT_EVERY, 1, True)
+        try:
+            writer, deleted = batch.get(), 0
+            for article_id in ids:
+                deleted += int(writer.delete_by_term(ID_FIELD, article_id) or 0)
+                if batch.grouper:
+                    batch.grouper.forget(article_id)
+            batch.commit()
+        except BaseException:
+            batch.cancel()
+            raise
+        finally:
+            batch.close()
+    return deleted

@@ -6,39 +6,72 @@ from __future__ import annotations
 import os
 import re
 import sys
+import textwrap
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 HIGHLIGHT = "bold black on yellow"
 
 
+class _Console(Console):
+    """A console whose closed pipe is the caller's to handle (rich's own exits with 1): the
+    CLI ends quietly with 0, as grep does under ``| head``."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def stdout_console() -> Console:
-    return Console(file=sys.stdout, highlight=False)
+    return _Console(file=sys.stdout, highlight=False)
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr when stderr is a terminal; otherwise no callback at all."""
-    stderr = sys.stderr
-    if not stderr.isatty():
+def progress_bar(label: str) -> Iterator[Callable[[Any], None] | None]:
+    """A rich progress bar of an indexing run on stderr when stderr is a terminal (otherwise
+    no callback at all): articles read and their rate, megabytes read of those to read, files
+    done, and the time left, so that a single large file moves too."""
+    if not sys.stderr.isatty():
         yield None
         return
-    console = Console(file=stderr)
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("files"), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(label, total=None)
+    columns = (TextColumn(label), BarColumn(bar_width=None), TextColumn("{task.fields[amount]}"),
+               TimeRemainingColumn())
+    console = Console(file=sys.stderr)
+    console.width -= 3  # room for the "^C" the terminal echoes after the bar: a wrapped line stays behind
+    with Progress(*columns, console=console, transient=True, expand=True) as bar:
+        task = bar.add_task(label, total=None, amount="")
+        started = time.monotonic()
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def update(state: Any) -> None:
+            by_bytes = state.bytes_total > 0
+            bar.update(task, completed=state.bytes_read if by_bytes else state.files,
+                       total=state.bytes_total if by_bytes else state.files_total,
+                       amount=progress_amount(state, time.monotonic() - started))
 
         yield update
+
+
+def progress_amount(state: Any, seconds: float) -> str:
+    """``12,345 articles (1,234/s) · 5.1/8.7 MB · 0/1 files``: what a progress bar says."""
+    rate = f" ({state.articles / seconds:,.0f}/s)" if seconds >= 1 and state.articles else ""
+    parts = [f"{plural(state.articles, 'article')}{rate}"]
+    if state.bytes_total:
+        parts.append(f"{state.bytes_read / 1e6:,.1f}/{state.bytes_total / 1e6:,.1f} MB")
+    parts.append(f"{state.files:,}/{state.files_total:,} files")
+    return " · ".join(parts)
+
+
+def fitted(line: str) -> str:
+    """A line broken between words at the terminal's width (the terminal would break a word)."""
+    return textwrap.fill(line, terminal_size()[0], break_long_words=False, break_on_hyphens=False)
 
 
 def plural(n: int, word: str) -> str:
@@ -127,10 +160,11 @@ def hit_text(hit: Any, width: int = 76, *, show_score: bool = True) -> Text:
     if hit.source:
         facts.append(hit.source)
     tail = [f"id {shown_id(hit)}"] + ([f"score {hit.score:.2f}"] if show_score else [])
-    where = hit.url or display_path(hit.path)
+    where = re.sub(r"^https?://(www\.)?", "", hit.url) if hit.url else display_path(hit.path)
     room = width - len(" · ".join(facts + tail)) - 3
+    place = [shorten(where, room)] if where and room >= 12 else []
     out.append("\n")
-    out.append(" · ".join(facts + ([shorten(where, max(12, room))] if where else []) + tail), style="dim")
+    out.append(" · ".join(facts + place + tail), style="dim")
     if hit.versions > 1 and hit.first_version:
         source, when = hit.first_version
         first = " ".join(x for x in (source, when.strftime("%Y-%m-%d %H:%M") if when else None) if x)
@@ -168,18 +202,22 @@ def month_range(months: list[tuple[str, int]]) -> list[tuple[str, int]]:
 
 def print_facets(facets: Any) -> None:
     console = stdout_console()
-    table = Table(title=f"{plural(facets.total, 'hit')} by source", title_justify="left")
+    table = Table(title=f"{plural(facets.total, 'result')} by source", title_justify="left")
     table.add_column("source")
-    table.add_column("hits", justify="right")
+    table.add_column("results", justify="right")
     for name, count in facets.sources[:20]:
         table.add_row(name, f"{count:,}")
     if len(facets.sources) > 20:
-        table.add_row(f"... {len(facets.sources) - 20} more", "")
+        table.add_row(f"... {len(facets.sources) - 20} more", f"{sum(n for _, n in facets.sources[20:]):,}")
+    unsourced = facets.total - sum(n for _, n in facets.sources)
+    if unsourced:
+        table.add_row("(no source)", f"{unsourced:,}", style="dim")
     if facets.sources:
+        console.print()
         console.print(table)
     years = Table(title="by year", title_justify="left")
     years.add_column("year")
-    years.add_column("hits", justify="right")
+    years.add_column("results", justify="right")
     years.add_column("")
     top = max((n for _, n in facets.years), default=1)
     for year, count in facets.years:
@@ -204,11 +242,32 @@ def print_stats(stats: Any, index_dir: Any) -> None:
     stdout_console().print(table)
 
 
+def article_lines(article: Any, title_spans: Any, body_spans: Any, *, width: int) -> list[str]:
+    """The article as print_article shows it, in lines with the terminal's colour codes, for a
+    pager."""
+    console = Console(file=sys.stdout, highlight=False, width=width, force_terminal=True)
+    with console.capture() as captured:
+        _print_article(console, article, title_spans, body_spans)
+    return captured.get().splitlines()
+
+
+def terminal_size() -> tuple[int, int]:
+    """Columns and lines of the terminal on stdout, as rich sees them."""
+    size = Console(file=sys.stdout).size
+    return size.width, size.height
+
+
 def print_article(article: Any, title_spans: Any, body_spans: Any) -> None:
-    console = stdout_console()
-    console.print(highlighted(article.title or "(no title)", title_spans, "bold cyan"), soft_wrap=True)
+    _print_article(stdout_console(), article, title_spans, body_spans)
+
+
+def _print_article(console: Console, article: Any, title_spans: Any, body_spans: Any) -> None:
+    """On a terminal, lines are broken between words at its width; piped, each paragraph
+    stays one line."""
+    piped = not console.is_terminal
+    console.print(highlighted(article.title or "(no title)", title_spans, "bold cyan"), soft_wrap=piped)
     facts = [article.published.date().isoformat() if article.published else "no date"]
     facts += [x for x in (article.source, article.url or display_path(article.path)) if x]
-    console.print(Text(" · ".join(facts), style="dim"), soft_wrap=True)
+    console.print(Text(" · ".join(facts), style="dim"), soft_wrap=piped)
     console.print()
-    console.print(highlighted(article.body, body_spans), soft_wrap=True)
+    console.print(highlighted(article.body, body_spans), soft_wrap=piped)

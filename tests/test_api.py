@@ -193,3 +193,41 @@ def test_a_search_request_is_one_object(tmp_index: NewsIndex) -> None:
     assert tmp_index.query(request) == tmp_index.query("char OR alliance", limit=2, sort="date")
     assert tmp_index.query(request, page=2).hits == tmp_index.search("char OR alliance", limit=2, sort="date", page=2)
     assert not any(hasattr(tmp_index.query(request), name) for name in ("parsed", "filter"))
+
+
+def test_add_articles_takes_articles_and_dicts_and_replaces_by_id(tmp_path: Path) -> None:
+    from newssearch import Article
+
+    ix = NewsIndex.create(tmp_path / "ix")
+    first = ix.add_articles([{"id": "x1", "title": "Chars Leopard", "body": "Berlin livre des chars Leopard."},
+                             Article(id="x2", title="Abrams", body="Washington livre des chars Abrams.", path="")])
+    assert (first.added, first.updated, first.articles, first.skipped) == (2, 0, 2, [])
+    again = ix.add_articles([{"id": "x1", "title": "Chars Leopard 2", "body": "Berlin livre des Leopard 2."},
+                             {"id": "x3", "title": 3}])
+    assert (again.added, again.updated, again.articles) == (0, 1, 1)
+    assert [str(s) for s in again.skipped] == ["article 2: 'title' is int, expected text"]
+    assert len(ix) == 2 and ix.article("x1").title == "Chars Leopard 2"
+    assert [h.id for h in ix.search("Leopard")] == ["x1"]
+
+
+def test_add_articles_groups_wire_story_versions(tmp_path: Path) -> None:
+    body = ("Le ministre de la Défense a annoncé jeudi la livraison de chars Leopard à l'Ukraine, "
+            "après plusieurs semaines de négociations avec les alliés européens réunis à Ramstein. ") * 3
+    ix = NewsIndex.create(tmp_path / "ix")
+    ix.add_articles([{"id": "v1", "title": "Des chars pour Kiev", "body": body, "source": "AFP"}])
+    ix.add_articles([{"id": "v2", "title": "Des chars pour Kiev", "body": body + " Mis à jour.", "source": "Le Nord"}])
+    hits = ix.search("Leopard")
+    assert len(hits) == 1 and hits[0].versions == 2
+
+
+def test_delete_removes_articles_by_id(tmp_index: NewsIndex) -> None:
+    before = len(tmp_index)
+    assert tmp_index.delete(["a1", "a2", "nope"]) == 2
+    assert len(tmp_index) == before - 2 and not {"a1", "a2"} & {h.id for h in tmp_index.search("Leopard OR routes")}
+
+
+def test_an_unknown_id_is_article_not_found_a_key_error(tmp_index: NewsIndex) -> None:
+    with pytest.raises(newssearch.ArticleNotFoundError) as caught:
+        tmp_index.article("nope")
+    assert isinstance(caught.value, KeyError) and isinstance(caught.value, newssearch.NewsSearchError)
+    assert str(caught.value) == "No article with id 'nope' in the index."

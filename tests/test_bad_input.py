@@ -25,7 +25,7 @@ BAD_FILES: list[tuple[str, bytes, str | None]] = [
     ("binary.txt", bytes(range(256)), "binary file (contains NUL bytes)"),
     ("empty.txt", b"", "empty file"),
     ("spaces.txt", b" \n\t\n", "empty file"),
-    ("huge.txt", b"Titre\n\n" + b"mot " * 400, "file too large (1,607 bytes, limit 1,000)"),
+    ("huge.txt", b"Titre\n\n" + b"mot " * 400, "file too large: 1,607 bytes, over the limit of 1,000 bytes (max_bytes)"),
     ("truncated.txt", "Titre\n\nLe président a déclaré à l’".encode("utf-8")[:-2], None),
     ("invalid-utf8.txt", "Titre\n\nUne phrase é".encode("utf-8") + b"\xff\xfe" + "à Noël".encode("utf-8"), None),
     ("cp1252.txt", "Titre\n\nLe ministre a déclaré à Noël : « non ».".encode("cp1252"), None),
@@ -62,7 +62,7 @@ def test_every_bad_file_gets_a_reason_and_the_rest_is_indexed(tmp_path: Path) ->
         "broken.jsonl:4": "'body' is int, expected text",
         "wrong.json": "'id' is dict, expected text or a number",
         "truncated.json:1": "invalid JSON (Unterminated string starting at)",
-        "big.jsonl:2": "record too large (over 1,000 bytes)",
+        "big.jsonl:2": "record too large: over the limit of 1,000 bytes (max_bytes)",
     }
     with NewsIndex.open(tmp_path / "ix") as ix:
         assert [h.title for h in ix.search("Ramstein Leopard")] == ["Bon article"]

@@ -230,8 +230,8 @@ def test_export_into_a_missing_folder_is_refused(runner: CliRunner, indexed: Pat
     target = tmp_path / "missing" / "hits.csv"
     result = run(runner, "query", "Leopard", "--index", str(indexed), "--format", "csv", "-o", str(target), ok=False)
     assert result.exit_code == ExitStatus.USAGE
-    assert result.stderr.splitlines()[-1] == (f"Error: Invalid value for '--output' / '-o': the folder "
-                                              f"'{target.parent}' does not exist.")
+    assert result.stderr == (f"Error: Invalid value for '--output' / '-o': the folder '{target.parent}' does not "
+                             "exist. See 'newssearch query --help'.\n")
     assert "Traceback" not in result.stderr and not target.parent.exists()
 
 
@@ -244,8 +244,8 @@ def test_export_into_the_index_folder_is_refused(runner: CliRunner, indexed: Pat
     target = indexed / ".." / indexed.name / name
     result = run(runner, "query", "Leopard", "--index", str(indexed), "--format", "jsonl", "-o", str(target), ok=False)
     assert result.exit_code == ExitStatus.USAGE
-    assert result.stderr.splitlines()[-1] == (f"Error: Invalid value for '--output' / '-o': '{target}' is inside "
-                                              f"the index folder '{indexed}'; write it elsewhere.")
+    assert result.stderr == (f"Error: Invalid value for '--output' / '-o': '{target}' is inside the index folder "
+                             f"'{indexed}'; write it elsewhere. See 'newssearch query --help'.\n")
     assert {p.name: p.read_bytes() for p in indexed.iterdir() if p.is_file()} == before
     assert run(runner, "query", "Leopard", "--index", str(indexed)).exit_code == ExitStatus.OK
 

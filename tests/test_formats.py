@@ -363,7 +363,7 @@ def test_unusable_warc_files(name: str, content: bytes, reason: str) -> None:
 def test_warc_page_over_the_size_limit_is_skipped() -> None:
     out = parse_bytes(Path("big.warc.gz"), warc_bytes([LEOPARD, RAMSTEIN]), max_bytes=1000)
     assert [a.id for a in out.articles] == [RAMSTEIN.uri]
-    assert [s.reason for s in out.skipped] == [f"page {LEOPARD.uri} is over 1,000 bytes"]
+    assert [s.reason for s in out.skipped] == [f"page {LEOPARD.uri} is over the limit of 1,000 bytes (max_bytes)"]
 
 
 # ---------------------------------------------------------------- gzip
@@ -399,7 +399,7 @@ BAD_GZIP = [
     ("cut.txt.gz", GZ[:-12], "corrupt gzip file (truncated)"),
     ("crc.txt.gz", damaged(GZ, -8), "corrupt gzip file (checksum mismatch)"),
     ("garbled.txt.gz", damaged(GZ, 15, 16), "corrupt gzip file (invalid compressed data)"),
-    ("bomb.jsonl.gz", gzip.compress(b"{}" * 50_000, mtime=0), "decompressed size over 1,000 bytes"),
+    ("bomb.json.gz", gzip.compress(b"{}" * 50_000, mtime=0), "decompressed size over the limit of 1,000 bytes (max_bytes)"),
     ("empty.txt.gz", gzip.compress(b"", mtime=0), "empty file"),
 ]
 

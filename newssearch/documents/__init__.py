@@ -21,12 +21,12 @@ from .articles import Article, FileArticles, Skipped
 from .dates import parse_date, parse_french_date
 from .decoding import decode_text, printable
 from .plaintext import parse_text_article
-from .reading import FileScan, is_streamed, parse_bytes, read_bytes, read_file, scan_file, stream_file
+from .reading import FileScan, RecordStream, is_streamed, parse_bytes, read_bytes, read_file, scan_file, stream_file
 from .records import article_from_record
 from .walking import SUPPORTED_SUFFIXES, is_supported, iter_files
 
 __all__ = [
     "Article", "FileArticles", "FileScan", "Skipped", "SUPPORTED_SUFFIXES", "article_from_record", "decode_text",
     "is_supported", "iter_files", "parse_bytes", "printable", "parse_date", "parse_french_date", "parse_text_article",
-    "is_streamed", "read_bytes", "read_file", "scan_file", "stream_file",
+    "is_streamed", "RecordStream", "read_bytes", "read_file", "scan_file", "stream_file",
 ]

@@ -1,5 +1,6 @@
-"""Gzipped files (``.jsonl.gz``, ``.txt.gz``...): decompressed with a size limit, so that a
-small file that expands enormously (a "gzip bomb") is refused instead of filling memory."""
+"""Gzipped files (``.txt.gz``, ``.json.gz``...): decompressed with a size limit, so that a
+small file that expands enormously (a "gzip bomb") is refused instead of filling memory.
+Gzipped JSON Lines files are streamed instead (reading.py), the limit on each record."""
 
 from __future__ import annotations
 
@@ -22,14 +23,22 @@ def gunzip(path: Path, raw: bytes, *, max_bytes: int) -> bytes:
             while chunk := stream.read(min(_CHUNK, max_bytes + 1 - len(out))):
                 out += chunk
                 if len(out) > max_bytes:
-                    raise DocumentError(path, f"decompressed size over {max_bytes:,} bytes")
-    except gzip.BadGzipFile as exc:
-        raise DocumentError(path, f"corrupt gzip file ({_detail(str(exc))})") from exc
-    except EOFError as exc:
-        raise DocumentError(path, "corrupt gzip file (truncated)") from exc
-    except zlib.error as exc:
-        raise DocumentError(path, "corrupt gzip file (invalid compressed data)") from exc
+                    raise DocumentError(path, f"decompressed size over the limit of {max_bytes:,} bytes (max_bytes)")
+    except GZIP_ERRORS as exc:
+        raise DocumentError(path, gzip_reason(exc)) from exc
     return bytes(out)
+
+
+GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+def gzip_reason(exc: BaseException) -> str:
+    """Why a gzip stream could not be read, for a person (one of GZIP_ERRORS)."""
+    if isinstance(exc, gzip.BadGzipFile):
+        return f"corrupt gzip file ({_detail(str(exc))})"
+    if isinstance(exc, EOFError):
+        return "corrupt gzip file (truncated)"
+    return "corrupt gzip file (invalid compressed data)"
 
 
 def _detail(message: str) -> str:

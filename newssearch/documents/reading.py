@@ -7,15 +7,17 @@ programs which never read such files do not load trafilatura, feedparser or warc
 from __future__ import annotations
 
 import codecs
+import gzip
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ..config import MAX_FILE_BYTES
 from ..errors import DocumentError
 from .articles import Article, FileArticles, Skipped
-from .compression import gunzip
+from .compression import GZIP_ERRORS, gunzip, gzip_reason
 from .decoding import decode_text
 from .plaintext import parse_text_article
 from .records import read_json, read_jsonl, stream_jsonl
@@ -34,7 +36,8 @@ def read_bytes(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise DocumentError(path, f"file too large ({size:,} bytes, limit {max_bytes:,})")
+            raise DocumentError(path, f"file too large: {size:,} bytes, over the limit of {max_bytes:,} bytes "
+                                      "(max_bytes)")
         return path.read_bytes()
     except OSError as exc:
         raise DocumentError(path, os_reason(exc)) from exc
@@ -68,29 +71,68 @@ def scan_file(path: Path) -> FileScan:
 
 
 def is_streamed(path: Path) -> bool:
-    """Plain JSON Lines files are read record by record (``stream_file``), whatever their
-    size: ``max_bytes`` limits each record, not the file."""
-    return file_format(path) == (".jsonl", False)
+    """JSON Lines files, gzipped or not, are read record by record (``stream_file``), whatever
+    their size: ``max_bytes`` limits each record, not the file."""
+    return file_format(path)[0] == ".jsonl"
 
 
-def stream_file(path: Path, scan: FileScan, *, max_bytes: int = MAX_FILE_BYTES) -> Iterator[Article | Skipped]:
-    """The articles and skipped records of a streamed file, as they are read. DocumentError
-    at once when the file as a whole is unusable."""
-    if scan.blank:
+def stream_file(path: Path, scan: FileScan, *, max_bytes: int = MAX_FILE_BYTES) -> Iterable[Article | Skipped]:
+    """The articles and skipped records of a streamed file, as they are read (a RecordStream,
+    which tells how far into the file it is). DocumentError at once when the file as a whole
+    is unusable."""
+    gzipped = file_format(path)[1]
+    head, blank = _gunzipped_head(path) if gzipped else (scan.head, scan.blank)
+    if blank:
         raise DocumentError(path, "empty file")
-    if scan.head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # not line-splittable bytes
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # not line-splittable bytes
         return parse_bytes(path, read_bytes(path, max_bytes=max_bytes), max_bytes=max_bytes).items()
-    if b"\x00" in scan.head:
+    if b"\x00" in head:
         raise DocumentError(path, "binary file (contains NUL bytes)")
-    return _stream(path, max_bytes)
+    return RecordStream(path, max_bytes, gzipped)
 
 
-def _stream(path: Path, max_bytes: int) -> Iterator[Article | Skipped]:
+def _gunzipped_head(path: Path) -> tuple[bytes, bool]:
+    """The first decompressed bytes of a gzip file, and whether it holds only white space
+    (read to its end, a chunk at a time, to tell)."""
+    head, blank = b"", True
     try:
-        with path.open("rb") as f:
-            yield from stream_jsonl(path, f, max_bytes=max_bytes)
+        with gzip.open(path, "rb") as f:
+            while blank and (chunk := f.read(_CHUNK)):
+                head = head or chunk[:8192]
+                blank = not chunk.strip()
+    except GZIP_ERRORS as exc:
+        raise DocumentError(path, gzip_reason(exc)) from exc
     except OSError as exc:
-        yield Skipped(str(path), f"{os_reason(exc)} (the rest of the file was not read)")
+        raise DocumentError(path, os_reason(exc)) from exc
+    return head, blank
+
+
+class RecordStream:
+    """The articles and skipped records of a JSON Lines file, gzipped or not, read line by
+    line; ``position`` is how many bytes of the file as stored have been read."""
+
+    def __init__(self, path: Path, max_bytes: int, gzipped: bool) -> None:
+        self.path, self.max_bytes, self.gzipped = path, max_bytes, gzipped
+        self._file: BinaryIO | None = None
+
+    @property
+    def position(self) -> int:
+        try:
+            return self._file.tell() if self._file is not None and not self._file.closed else 0
+        except (OSError, ValueError):
+            return 0
+
+    def __iter__(self) -> Iterator[Article | Skipped]:
+        rest = "(the rest of the file was not read)"
+        try:
+            with self.path.open("rb") as raw:
+                self._file = raw
+                lines: BinaryIO = gzip.GzipFile(fileobj=raw) if self.gzipped else raw  # type: ignore[assignment]
+                yield from stream_jsonl(self.path, lines, max_bytes=self.max_bytes)
+        except GZIP_ERRORS as exc:  # before OSError: gzip.BadGzipFile is one
+            yield Skipped(str(self.path), f"{gzip_reason(exc)} {rest}")
+        except OSError as exc:
+            yield Skipped(str(self.path), f"{os_reason(exc)} {rest}")
 
 
 def parse_bytes(path: Path, raw: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> FileArticles:

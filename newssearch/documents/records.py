@@ -33,7 +33,7 @@ def stream_jsonl(path: Path, f: BinaryIO, *, max_bytes: int) -> Iterator[Article
     is decoded on its own (UTF-8, else cp1252)."""
     for number, line in enumerate(_lines(f, max_bytes), start=1):
         if line is None:
-            yield Skipped(str(path), f"record too large (over {max_bytes:,} bytes)", number)
+            yield Skipped(str(path), f"record too large: over the limit of {max_bytes:,} bytes (max_bytes)", number)
         elif line.strip():
             try:
                 text = decode_text(line)

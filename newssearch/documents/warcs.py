@@ -104,7 +104,7 @@ def _record_article(path: Path, record: Any, seen: set[str], max_bytes: int) -> 
     except Exception:  # a broken chunked or compressed HTTP body; warcio's errors have no common base
         return Skipped(str(path), f"page {uri} has an unreadable HTTP body")
     if len(content) > max_bytes:
-        return Skipped(str(path), f"page {uri} is over {max_bytes:,} bytes")
+        return Skipped(str(path), f"page {uri} is over the limit of {max_bytes:,} bytes (max_bytes)")
     if getattr(record.raw_stream, "limit", 0) > 0:  # the file ended before the record's Content-Length
         return Skipped(str(path), f"page {uri} is truncated")
     try:

@@ -62,6 +62,9 @@ class _WorkerTask(SubWriterTask):
         self.daemon = True
 
     def run(self) -> None:
+        # Ctrl-C reaches the whole process group: the parent stops the run (and these workers,
+        # MpWriter.cancel), so a worker has no traceback of its own to print.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         _die_with_parent(self.parent)
         install()  # already there when forked; not when spawned
         try:
