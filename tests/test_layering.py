@@ -44,7 +44,7 @@ ALLOWED = {
     "config": set(),
     "documents": {"config", "errors"},
     "analysis": set(),
-    "engine": {"errors"},
+    "engine": {"config", "errors"},
     "schema": {"analysis", "documents", "engine"},
     "semantic": {"config", "errors"},
     "grouping": {"documents"},
