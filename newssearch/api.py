@@ -28,7 +28,7 @@ from .errors import NewsSearchError
 from .facets import Facets
 from .folder import IndexFolder
 from .hits import Hit
-from .indexing import IndexReport, Progress, update_index
+from .indexing import IndexReport, Progress, optimize_index, update_index
 from .lookup import docnum_of, similar_query
 from .queries import parse_query
 from .schema import stored_article
@@ -128,7 +128,8 @@ class NewsIndex:
 
     def add(self, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
             progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES, wait: float = 0.0,
-            group: bool = True, rebuild: bool = False, semantic: bool = False) -> IndexReport:
+            group: bool = True, rebuild: bool = False, semantic: bool = False,
+            merge_progress: Progress | None = None) -> IndexReport:
         """Index the news files under ``paths`` (files and folders, recursively): new files are
         added, changed ones re-indexed, unchanged ones skipped; ``prune`` removes the articles
         of files that vanished. ``wait`` seconds to wait for another writer to finish;
@@ -136,11 +137,21 @@ class NewsIndex:
         ``rebuild=True`` empties the index first (only its own files); ``semantic=True`` gives
         each article of a new or empty index a sentence vector, which questions are then
         ranked with too (needs ``pip install 'newssearch[semantic]'``; an index built so keeps
-        giving its new articles vectors, and keeps the setting when rebuilt)."""
+        giving its new articles vectors, and keeps the setting when rebuilt). Segments are merged
+        after each commit; ``merge_progress(done, total)`` follows that in input bytes."""
         if rebuild:
             self.close()
         return update_index(self.path, [Path(p) for p in paths], prune=prune, strict=strict, progress=progress,
-                            max_bytes=max_bytes, wait=wait, group=group, semantic=semantic, rebuild=rebuild)
+                            max_bytes=max_bytes, wait=wait, group=group, semantic=semantic, rebuild=rebuild,
+                            merge_progress=merge_progress)
+
+    def optimize(self, *, wait: float = 0.0, progress: Progress | None = None) -> engine.CompactionReport:
+        """Merge the index's segments into one: slightly faster searches after a long write
+        (indexing keeps segments few already). Searches meanwhile see the index as it was, and
+        an interrupted merge leaves it so. ``progress(done, total)`` follows it in input
+        bytes; ``wait``: as for ``add``. Returns ``.merges``, ``.segments_before``,
+        ``.segments_after``, ``.bytes_read``, ``.seconds``."""
+        return optimize_index(self.path, wait=wait, progress=progress)
 
     def query(self, request: SearchRequest | str, **options: Any) -> Results:
         """One page of hits of ``request`` (a SearchRequest, or a query text and the

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine
-from .config import COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER_LIMIT_MB
+from .config import COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, PROCESS_MEMORY_MB, WRITER_LIMIT_MB
 from .documents import (Article, Skipped, is_streamed, iter_files, parse_bytes, printable, read_bytes, scan_file,
                         stream_file)
 from .errors import DocumentError, IndexDamagedError, IndexWriteError, NewsSearchError
@@ -45,6 +45,8 @@ class IndexReport:
     articles: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
+    merges: int = 0  # segment merges after commits (engine/compaction.py), and their time
+    merge_seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
@@ -55,8 +57,11 @@ class _Batch:
     """A writer opened lazily and committed every ``every`` articles; the manifest of each
     commit is written before it and takes effect after it (WriteSession.before_commit)."""
 
-    def __init__(self, session: WriteSession, every: int, procs: int, group: bool) -> None:
+    def __init__(self, session: WriteSession, every: int, procs: int, group: bool, merge: bool = True,
+                 merge_progress: Progress | None = None) -> None:
         self.session, self.every, self.procs = session, every, procs
+        self.merge, self.merge_progress = merge, merge_progress
+        self.merged = engine.CompactionReport()
         self.grouper = Grouper(session.folder.groups_path) if group else None
         self.prepare = partial(fill_vectors, field=VECTOR, title=TITLE, body=BODY) if session.vectors else None
         self.writer: Any = None
@@ -107,13 +112,24 @@ class _Batch:
             self.grouper.commit()
         if self.writer is not None:
             self.session.before_commit(engine.commit_generation(self.writer), self.reading)
-            self.writer.commit()
+            self.writer.commit(merge=False)  # Whoosh's merge sorts every posting again: ours follows
             self.writer = None
             self.committed += self.pending
             self.session.after_commit()
+            self.pending = 0
+            if self.merge:
+                self._compact()
         else:
             self.session.save_manifest()
-        self.pending = 0
+
+    def _compact(self) -> None:
+        """Merge segments as the policy says (engine/compaction.py), each merge a new
+        generation of the index that the manifest follows (WriteSession.before_merge)."""
+        report = engine.compact(self.session.ix, procs=merge_procs(), memory_mb=PROCESS_MEMORY_MB,
+                                progress=self.merge_progress, before_commit=self.session.before_merge,
+                                after_commit=self.session.after_merge)
+        self.merged.merges += report.merges
+        self.merged.seconds += report.seconds
 
     def close(self) -> None:
         if self.grouper:
@@ -151,14 +167,22 @@ def default_procs(files: list[Path], manifest: dict[str, FileState]) -> int:
     return 1
 
 
+def merge_procs() -> int:
+    """Merge worker processes at once: one per core, at most 4."""
+    return min(os.cpu_count() or 1, 4)
+
+
 def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
                  progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES,
                  commit_every: int = COMMIT_EVERY, wait: float = 0.0, procs: int | None = None,
-                 group: bool = True, semantic: bool = False, rebuild: bool = False) -> IndexReport:
+                 group: bool = True, semantic: bool = False, rebuild: bool = False, merge: bool = True,
+                 merge_progress: Progress | None = None) -> IndexReport:
     """Add new files, re-index changed ones, skip unchanged ones, and with ``prune`` drop the
     articles of indexed files that no longer exist. Unreadable files are listed in
     ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay.
-    ``rebuild`` empties the index first; ``semantic`` and ``wait``: IndexFolder.writing."""
+    ``rebuild`` empties the index first; ``semantic`` and ``wait``: IndexFolder.writing.
+    After each commit segments are merged (``merge``), ``merge_progress(done, total)`` told
+    the input bytes merged and to merge."""
     started = time.perf_counter()
     index_folder = IndexFolder(folder)
     report = IndexReport()
@@ -177,7 +201,8 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
         resuming = session.resuming
         batch: _Batch | None = None
         try:
-            batch = _Batch(session, commit_every, procs or default_procs(files, manifest), group)
+            batch = _Batch(session, commit_every, procs or default_procs(files, manifest), group, merge,
+                           merge_progress)
             for key in session.manifest.partial:  # a file a killed run had begun: read it anew
                 batch.delete(key)
             for done, path in enumerate(files, start=1):
@@ -201,7 +226,30 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
             if batch:
                 batch.close()
     report.seconds = time.perf_counter() - started
+    if batch:
+        report.merges, report.merge_seconds = batch.merged.merges, batch.merged.seconds
     return report
+
+
+def optimize_index(folder: Path | str, *, wait: float = 0.0,
+                   progress: Progress | None = None) -> engine.CompactionReport:
+    """Merge the index's segments into one (as few as Whoosh's 4 GB limit on a segment's
+    stored fields allows); ``progress`` is told the input bytes merged and to merge. The
+    manifest follows the new generation; an interrupted merge leaves the index as it was."""
+    index_folder = IndexFolder(folder)
+    with index_folder.merging(wait=wait) as session:
+        try:
+            return engine.compact(session.ix, optimize=True, procs=merge_procs(), memory_mb=PROCESS_MEMORY_MB,
+                                  progress=progress, before_commit=session.before_merge,
+                                  after_commit=session.after_merge)
+        except BaseException as exc:
+            try:
+                session.discard_commit()
+            except OSError:
+                pass
+            if isinstance(exc, OSError):
+                raise IndexWriteError(index_folder.path, (exc.strerror or str(exc)).lower()) from exc
+            raise
 
 
 def _cancel(batch: _Batch | None, session: WriteSession) -> int:

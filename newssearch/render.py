@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -24,21 +24,27 @@ def stdout_console() -> Console:
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr when stderr is a terminal; otherwise no callback at all."""
-    stderr = sys.stderr
-    if not stderr.isatty():
-        yield None
+def progress_bars(*phases: tuple[str, str]) -> Iterator[list[Callable[[int, int], None] | None]]:
+    """A rich progress bar per phase, given as (label, unit: "files" or "bytes"), on stderr
+    when stderr is a terminal (otherwise no callbacks at all). A phase's bar shows while it
+    runs: "Merging segments" appears during a merge instead of a frozen indexing bar."""
+    if not sys.stderr.isatty():
+        yield [None] * len(phases)
         return
-    console = Console(file=stderr)
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("files"), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(label, total=None)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[amount]}"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
+        yield [_phase(bar, label, unit) for label, unit in phases]
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
 
-        yield update
+def _phase(bar: Progress, label: str, unit: str) -> Callable[[int, int], None]:
+    task = bar.add_task(label, total=None, visible=False, amount="")
+
+    def update(done: int, total: int) -> None:
+        amount = f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB" if unit == "bytes" else f"{done:,}/{total:,} {unit}"
+        bar.update(task, completed=done, total=total, amount=amount, visible=unit == "files" or done < total)
+
+    return update
 
 
 def plural(n: int, word: str) -> str:
@@ -46,9 +52,17 @@ def plural(n: int, word: str) -> str:
 
 
 def report_line(report: Any) -> str:
+    merged = f" ({plural(report.merges, 'segment merge')}: {report.merge_seconds:.1f} s)" if report.merges else ""
     return (f"{plural(report.added, 'file')} added, {report.updated:,} updated, {report.unchanged:,} unchanged, "
             f"{report.removed:,} removed, {len(report.skipped):,} skipped; "
-            f"{plural(report.articles, 'article')} written in {report.seconds:.1f} s.")
+            f"{plural(report.articles, 'article')} written in {report.seconds:.1f} s{merged}.")
+
+
+def merge_line(report: Any) -> str:
+    if not report.merges:
+        return f"Nothing to merge: {plural(report.segments_after, 'segment')}."
+    return (f"Merged {plural(report.segments_before, 'segment')} into {report.segments_after:,} "
+            f"({report.bytes_read / 1e6:,.0f} MB) in {report.seconds:.1f} s.")
 
 
 def display_path(path: str) -> str:

@@ -57,6 +57,26 @@ def test_index_prune(runner: CliRunner, indexed: Path, archive: Path) -> None:
     assert "1 removed" in result.stdout and result.exit_code == 0
 
 
+def test_optimize_merges_segments_into_one(runner: CliRunner, indexed: Path, tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "more.jsonl", [{"id": "m1", "title": "Un autre char", "body": "Le char du musée."}])
+    run(runner, "index", str(tmp_path / "more.jsonl"), "--index", str(indexed))  # a second segment
+    result = run(runner, "optimize", "--index", str(indexed))
+    assert result.exit_code == ExitStatus.OK and result.stderr == ""
+    assert result.stdout.startswith("Merged 2 segments into 1 (")
+    again = run(runner, "optimize", "--index", str(indexed))
+    assert (again.exit_code, again.stdout) == (ExitStatus.OK, "Nothing to merge: 1 segment.\n")
+    assert "char" in run(runner, "query", "char", "--index", str(indexed)).stdout
+    assert run(runner, "check", "--index", str(indexed)).stdout.startswith(f"The index in '{indexed}' is sound: 7 articles in 1 segment")
+
+
+def test_optimize_without_an_index(runner: CliRunner, tmp_path: Path) -> None:
+    result = run(runner, "optimize", "--index", str(tmp_path / "none"), ok=False)
+    assert result.exit_code == ExitStatus.ERROR
+    assert result.stderr == (f"Error: No index in '{tmp_path / 'none'}'. "
+                             f"Create it with: newssearch index --index '{tmp_path / 'none'}' seeds/\n")
+    assert not (tmp_path / "none").exists()
+
+
 def test_query_prints_ranked_highlighted_hits(runner: CliRunner, indexed: Path) -> None:
     result = run(runner, "query", "Ramstein Leopard", "--index", str(indexed))
     assert result.exit_code == ExitStatus.OK
