@@ -277,3 +277,26 @@ def test_skipped_records_are_capped_on_stderr_and_all_in_the_report(runner: CliR
     assert result.stderr.splitlines()[-1] == f"skipped: 980 more (listed in {report})."
     listed = report.read_text(encoding="utf-8").splitlines()
     assert len(listed) == 1000 and listed[-1] == f"{archive / 'bad.jsonl'}:1001: record is list, expected an object"
+
+
+def test_a_merge_shows_as_its_own_phase(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from newssearch import render
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    with render.progress_bars(("Indexing", "files"), ("Merging segments", "bytes")) as (indexing, merging):
+        assert indexing and merging
+        indexing(3, 10)
+        merging(5_000_000, 12_000_000)
+    shown = terminal.getvalue()
+    assert "Indexing" in shown and "3/10 files" in shown
+    assert "Merging segments" in shown and "5/12 MB" in shown
+    monkeypatch.setattr("sys.stderr", io.StringIO())  # not a terminal: no bars, no callbacks
+    with render.progress_bars(("Merging segments", "bytes")) as bars:
+        assert bars == [None]

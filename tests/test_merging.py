@@ -467,6 +467,16 @@ def indexer_killed(archive: Path, index: Path, patch: str) -> subprocess.Complet
 
 
 KILLS = {  # where a run dies around the commit of a merge
+    "Ctrl-C while merging": """
+        from newssearch.engine import merging
+        write = merging.CompoundFile.write
+        def write_and_interrupt(self, data):  # in the merge worker process: the run is interrupted
+            write(self, data)
+            if self.pos > 20_000 and not getattr(self, "told", False):
+                self.told = True
+                os.kill(os.getppid(), signal.SIGINT)
+        merging.CompoundFile.write = write_and_interrupt
+    """,
     "while merging": """
         from newssearch.engine import merging
         write = merging.CompoundFile.write
@@ -499,13 +509,16 @@ def test_killed_around_a_merge_the_next_run_redoes_nothing_and_loses_nothing(tmp
     archive = split_archive(tmp_path / "archive", docs, 20)
     index = tmp_path / "index"
     killed = indexer_killed(archive, index, KILLS[where])
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    interrupted = where.startswith("Ctrl-C")
+    assert killed.returncode == (-signal.SIGINT if interrupted else -signal.SIGKILL), killed.stderr
+    assert not interrupted or killed.stderr.rstrip().endswith("KeyboardInterrupt")
     merged = where.startswith("after")
     assert len(windex.open_dir(str(index))._segments()) == (1 if merged else 8)
     with NewsIndex.open(index) as ix:  # openable, every committed article there once
         ids = [h.id for h in ix.export("char OR NOT char")]
     assert len(ids) == len(set(ids)) == 16 * 21
-    assert bool(stray_files(index)) == (not merged)  # a partial or a merged segment no TOC lists
+    # killed: a partial or a merged segment that no TOC lists; interrupted: cleaned up at once
+    assert bool(stray_files(index)) == (not merged and not interrupted)
     report = update_index(index, [archive], commit_every=EVERY, procs=1)
     assert (report.unchanged, report.added, report.articles) == (16, 4, 4 * 21)  # nothing redone
     assert stray_files(index) == [] and NewsIndex(index).check().ok
