@@ -28,7 +28,8 @@ from .errors import NewsSearchError
 from .facets import Facets
 from .folder import IndexFolder
 from .hits import Hit
-from .indexing import IndexReport, delete_articles, update_index, write_articles
+from .feeding import delete_articles, write_articles
+from .indexing import IndexReport, Progress, optimize_index, update_index
 from .lookup import docnum_of, similar_query
 from .queries import parse_query
 from .progress import ProgressCallback
@@ -130,7 +131,7 @@ class NewsIndex:
     def add(self, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
             progress: ProgressCallback | None = None, max_bytes: int = MAX_FILE_BYTES, wait: float = 0.0,
             group: bool = True, rebuild: bool = False, semantic: bool = False,
-            follow_links: bool = False) -> IndexReport:
+            follow_links: bool = False, merge_progress: Progress | None = None) -> IndexReport:
         """Index the news files under ``paths`` (files and folders, recursively): new files are
         added, changed ones re-indexed, unchanged ones skipped; ``prune`` removes the articles
         of files that vanished. ``wait`` seconds to wait for another writer to finish;
@@ -140,12 +141,13 @@ class NewsIndex:
         ranked with too (needs ``pip install 'newssearch[semantic]'``; an index built so keeps
         giving its new articles vectors, and keeps the setting when rebuilt). Symbolic links
         met in a folder that lead outside the folders given are skipped (reported) unless
-        ``follow_links=True``."""
+        ``follow_links=True``. Segments are merged after each commit; ``merge_progress(done,
+        total)`` follows that in input bytes."""
         if rebuild:
             self.close()
         return update_index(self.path, [Path(p) for p in paths], prune=prune, strict=strict, progress=progress,
                             max_bytes=max_bytes, wait=wait, group=group, semantic=semantic, rebuild=rebuild,
-                            follow_links=follow_links)
+                            follow_links=follow_links, merge_progress=merge_progress)
 
     def add_articles(self, articles: Iterable[Article | dict[str, Any]], *, strict: bool = False, wait: float = 0.0,
                      group: bool = True) -> IndexReport:
@@ -159,6 +161,14 @@ class NewsIndex:
     def delete(self, ids: Iterable[str], *, wait: float = 0.0) -> int:
         """Delete the articles with these ids; how many there were (unknown ids count 0)."""
         return delete_articles(self.path, [ids] if isinstance(ids, str) else ids, wait=wait)
+
+    def optimize(self, *, wait: float = 0.0, progress: Progress | None = None) -> engine.CompactionReport:
+        """Merge the index's segments into one: slightly faster searches after a long write
+        (indexing keeps segments few already). Searches meanwhile see the index as it was, and
+        an interrupted merge leaves it so. ``progress(done, total)`` follows it in input
+        bytes; ``wait``: as for ``add``. Returns ``.merges``, ``.segments_before``,
+        ``.segments_after``, ``.bytes_read``, ``.seconds``."""
+        return optimize_index(self.path, wait=wait, progress=progress)
 
     def query(self, request: SearchRequest | str, **options: Any) -> Results:
         """One page of hits of ``request`` (a SearchRequest, or a query text and the

@@ -100,9 +100,24 @@ MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 # one, 19.6 ms) and size (each repeats its term dictionary); a bigger batch loses more work when
 # a run is killed (the next run redoes it).
 COMMIT_EVERY: Final = 50_000
+# Memory budget of each process of an indexing run: the main process, each indexing worker and
+# each merge worker aim to stay under it (three to five processes on a 2- to 4-core machine:
+# fit for an 8 GB laptop). Merge workers size their read buffers from it, and run side by
+# side only while their estimated needs fit it (engine/compaction.py).
+PROCESS_MEMORY_MB: Final = 1024
 # Postings held in memory by the writer (shared by its workers) before spilling to disk, as
-# estimated by the pool (postings._TermPool); a worker given 10,000 articles peaked at 223 MB.
-WRITER_LIMIT_MB: Final = 512
+# estimated by the pool (engine/pool.py); a worker given 10,000 articles peaked at 223 MB.
+WRITER_LIMIT_MB: Final = PROCESS_MEMORY_MB // 2
+# Merging segments after each commit (engine/compaction.py, Lucene's log-structured policy):
+# each MERGE_FACTOR adjacent segments of about the same size (a level is a factor MERGE_FACTOR
+# over MERGE_FLOOR_MB) become one, so that an index keeps about MERGE_FACTOR - 1 segments a
+# level and each article is rewritten once a level; no merge makes a segment over
+# MERGE_MAX_MB (a segment's stored fields must stay under 4 GB); a segment with
+# MERGE_EXPUNGE of its articles deleted is rewritten alone.
+MERGE_FACTOR: Final = 8
+MERGE_FLOOR_MB: Final = 16
+MERGE_MAX_MB: Final = 3072
+MERGE_EXPUNGE: Final = 0.3
 # Runs with at least this many bytes of new or changed files use one worker process per
 # core (at most 4), handing them documents in batches of MP_BATCH.
 MP_MIN_BYTES: Final = 8 * 1024 * 1024

@@ -72,6 +72,22 @@ class WriteSession:
         self.manifest.partial = {partial} if partial else set()
         self.folder.save_manifest(self.manifest, pending=True)
 
+    def before_merge(self, generation: int) -> None:
+        """A merge is about to commit ``generation``: the same articles in fewer segments. The
+        manifest follows, its partial files kept, written beside the current one as a
+        commit's is (``after_merge`` makes it the manifest); a manifest that did not describe
+        the index (``resuming``) is left so, and the next run checks every file."""
+        if self.manifest.generation != self.ix.latest_generation():
+            return
+        self.manifest.generation = generation
+        self.folder.save_manifest(self.manifest, pending=True)
+
+    def after_merge(self) -> None:
+        """The merge is committed: its manifest, if ``before_merge`` wrote one, becomes the
+        manifest."""
+        if self.manifest.generation == self.ix.latest_generation():
+            self.folder.promote_manifest()
+
     def after_commit(self) -> None:
         """The commit is done: its manifest becomes the manifest."""
         self.folder.promote_manifest()
@@ -201,9 +217,30 @@ class IndexFolder:
         except OSError as exc:
             raise IndexWriteError(self.path, _reason(exc)) from exc
 
-    def _session(self, ix: Any, semantic: bool) -> WriteSession:
+    @contextmanager
+    def merging(self, *, wait: float = 0.0) -> Iterator[WriteSession]:
+        """``writing`` for a run that adds no article (merging segments): the index must exist,
+        and its vector setting is neither changed nor needs the encoder."""
+        if not self.exists():
+            raise IndexNotFoundError(self.path)
+        lock = self._lock(wait)
         try:
-            session = WriteSession(self, ix, self.load_manifest(ix.latest_generation()), self._vectors(ix, semantic))
+            try:
+                self._clear_leftovers()
+                ix = self.open()
+            except OSError as exc:
+                raise IndexWriteError(self.path, _reason(exc)) from exc
+            try:
+                yield self._session(ix, False, articles=False)
+            finally:
+                ix.close()
+        finally:
+            self._unlock(lock)
+
+    def _session(self, ix: Any, semantic: bool, *, articles: bool = True) -> WriteSession:
+        try:
+            vectors = self._vectors(ix, semantic) if articles else False
+            session = WriteSession(self, ix, self.load_manifest(ix.latest_generation()), vectors)
             engine.remove_orphans(ix)
         except OSError as exc:
             raise IndexWriteError(self.path, _reason(exc)) from exc

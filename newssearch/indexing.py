@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from . import engine
-from .config import COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, WRITER_LIMIT_MB
-from .documents import (Article, Skipped, article_from_record, is_streamed, iter_files, parse_bytes, printable, read_bytes, scan_file,
+from .config import COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, PROCESS_MEMORY_MB, WRITER_LIMIT_MB
+from .documents import (Article, Skipped, is_streamed, iter_files, parse_bytes, printable, read_bytes, scan_file,
                         stream_file)
 from .errors import DocumentError, IndexDamagedError, IndexWriteError, NewsSearchError
 from .folder import GROUPS_FILE, IndexFolder, WriteSession
@@ -47,18 +47,23 @@ class IndexReport:
     articles: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
+    merges: int = 0  # segment merges after commits (engine/compaction.py), and their time
+    merge_seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
 
 
-class _Batch:
+class Batch:
     """A writer opened lazily and committed every ``every`` articles; the manifest of each
     commit is written before it and takes effect after it (WriteSession.before_commit)."""
 
-    def __init__(self, session: WriteSession, every: int, procs: int, group: bool) -> None:
+    def __init__(self, session: WriteSession, every: int, procs: int, group: bool, merge: bool = True,
+                 merge_progress: Progress | None = None) -> None:
         self.session, self.every, self.procs = session, every, procs
+        self.merge, self.merge_progress = merge, merge_progress
+        self.merged = engine.CompactionReport()
         self.grouper = Grouper(session.folder.groups_path) if group else None
         self.prepare = partial(fill_vectors, field=VECTOR, title=TITLE, body=BODY) if session.vectors else None
         self.writer: Any = None
@@ -113,14 +118,25 @@ class _Batch:
             self.grouper.commit()
         if self.writer is not None:
             self.session.before_commit(engine.commit_generation(self.writer), self.reading)
-            self.writer.commit()
+            self.writer.commit(merge=False)  # Whoosh's merge sorts every posting again: ours follows
             self.writer = None
             self.committed += self.pending
             self.session.after_commit()
             self.ids.committed(self.reading)
+            self.pending = 0
+            if self.merge:
+                self._compact()
         else:
             self.session.save_manifest()
-        self.pending = 0
+
+    def _compact(self) -> None:
+        """Merge segments as the policy says (engine/compaction.py), each merge a new
+        generation of the index that the manifest follows (WriteSession.before_merge)."""
+        report = engine.compact(self.session.ix, procs=merge_procs(), memory_mb=PROCESS_MEMORY_MB,
+                                progress=self.merge_progress, before_commit=self.session.before_merge,
+                                after_commit=self.session.after_merge)
+        self.merged.merges += report.merges
+        self.merged.seconds += report.seconds
 
     def close(self) -> None:
         self.ids.close()
@@ -159,17 +175,25 @@ def default_procs(files: list[Path], manifest: dict[str, FileState]) -> int:
     return 1
 
 
+def merge_procs() -> int:
+    """Merge worker processes at once: one per core, at most 4."""
+    return min(os.cpu_count() or 1, 4)
+
+
 def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool = False, strict: bool = False,
                  progress: ProgressCallback | None = None, max_bytes: int = MAX_FILE_BYTES,
                  commit_every: int = COMMIT_EVERY, wait: float = 0.0, procs: int | None = None,
                  group: bool = True, semantic: bool = False, rebuild: bool = False,
-                 follow_links: bool = False) -> IndexReport:
+                 follow_links: bool = False, merge: bool = True,
+                 merge_progress: Progress | None = None) -> IndexReport:
     """Add new files, re-index changed ones, skip unchanged ones, and with ``prune`` drop the
     articles of indexed files that no longer exist. Unreadable files are listed in
     ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay.
     ``rebuild`` empties the index first; ``semantic`` and ``wait``: IndexFolder.writing;
     ``progress`` is told the files, articles and bytes read so far (progress.IndexProgress).
-    Symbolic links that leave the folders given are skipped unless ``follow_links``."""
+    Symbolic links that leave the folders given are skipped unless ``follow_links``. After
+    each commit segments are merged (``merge``), ``merge_progress(done, total)`` told the
+    input bytes merged and to merge."""
     started = time.perf_counter()
     index_folder = IndexFolder(folder)
     report = IndexReport()
@@ -177,7 +201,7 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
     seen: set[str] = set()
     for path, reason in iter_files(paths, exclude=[index_folder.path], follow_links=follow_links):
         if reason is not None:
-            _skip(report, Skipped(str(path), reason), strict)
+            skip(report, Skipped(str(path), reason), strict)
             continue
         key = os.path.abspath(path)
         if key not in seen:
@@ -186,9 +210,10 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
     with index_folder.writing(wait=wait, semantic=semantic, rebuild=rebuild) as session:
         manifest = session.manifest.files
         resuming = session.resuming
-        batch: _Batch | None = None
+        batch: Batch | None = None
         try:
-            batch = _Batch(session, commit_every, procs or default_procs(files, manifest), group)
+            batch = Batch(session, commit_every, procs or default_procs(files, manifest), group, merge,
+                           merge_progress)
             for key in session.manifest.partial:  # a file a killed run had begun: read it anew
                 batch.delete(key)
             tracker = ProgressTracker(progress, files, manifest)
@@ -213,10 +238,33 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
             if batch:
                 batch.close()
     report.seconds = time.perf_counter() - started
+    if batch:
+        report.merges, report.merge_seconds = batch.merged.merges, batch.merged.seconds
     return report
 
 
-def _cancel(batch: _Batch | None, session: WriteSession) -> int:
+def optimize_index(folder: Path | str, *, wait: float = 0.0,
+                   progress: Progress | None = None) -> engine.CompactionReport:
+    """Merge the index's segments into one (as few as Whoosh's 4 GB limit on a segment's
+    stored fields allows); ``progress`` is told the input bytes merged and to merge. The
+    manifest follows the new generation; an interrupted merge leaves the index as it was."""
+    index_folder = IndexFolder(folder)
+    with index_folder.merging(wait=wait) as session:
+        try:
+            return engine.compact(session.ix, optimize=True, procs=merge_procs(), memory_mb=PROCESS_MEMORY_MB,
+                                  progress=progress, before_commit=session.before_merge,
+                                  after_commit=session.after_merge)
+        except BaseException as exc:
+            try:
+                session.discard_commit()
+            except OSError:
+                pass
+            if isinstance(exc, OSError):
+                raise IndexWriteError(index_folder.path, (exc.strerror or str(exc)).lower()) from exc
+            raise
+
+
+def _cancel(batch: Batch | None, session: WriteSession) -> int:
     """Cancel a failed run; the number of articles it had committed (kept)."""
     if batch is None:
         try:
@@ -235,7 +283,7 @@ def _groups_error(folder: IndexFolder, exc: sqlite3.DatabaseError, kept: int) ->
     return IndexWriteError(folder.path, f"{GROUPS_FILE}: {exc}", kept=kept)
 
 
-def _skip(report: IndexReport, skipped: Skipped, strict: bool) -> None:
+def skip(report: IndexReport, skipped: Skipped, strict: bool) -> None:
     skipped = dataclasses.replace(skipped, path=printable(skipped.path))
     if strict:
         raise DocumentError(skipped.path, skipped.reason, skipped.line)
@@ -249,7 +297,7 @@ def _taken(article_id: str, holder: str, path: str) -> str:
     return f"id {article_id!r} is already the id of an article of {holder}: that one was kept"
 
 
-def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, max_bytes: int,
+def _update_file(batch: Batch, path: Path, report: IndexReport, strict: bool, max_bytes: int,
                  resuming: bool, tracker: ProgressTracker) -> None:
     key = str(path)
     manifest = batch.session.manifest.files
@@ -275,10 +323,10 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
         else:
             items = parse_bytes(path, raw, max_bytes=max_bytes).items()
     except DocumentError as exc:
-        _skip(report, Skipped(str(exc.path), exc.reason, exc.line), strict)
+        skip(report, Skipped(str(exc.path), exc.reason, exc.line), strict)
         return
     except OSError as exc:
-        _skip(report, Skipped(key, (exc.strerror or str(exc)).lower()), strict)
+        skip(report, Skipped(key, (exc.strerror or str(exc)).lower()), strict)
         return
     if old or resuming:
         batch.delete(key)
@@ -291,12 +339,12 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
     name = printable(key)  # a file name that is not UTF-8: its articles' id and path show its bytes as \xNN
     for item in items:
         if isinstance(item, Skipped):
-            _skip(report, item, strict)
+            skip(report, item, strict)
             continue
         if name != key:
             item = dataclasses.replace(item, id=printable(item.id), path=name)
         if (holder := batch.ids.claim(item.id, name)) is not None:
-            _skip(report, Skipped(name, _taken(item.id, holder, name)), strict)
+            skip(report, Skipped(name, _taken(item.id, holder, name)), strict)
             continue
         batch.add(item)
         articles += 1
@@ -304,67 +352,3 @@ def _update_file(batch: _Batch, path: Path, report: IndexReport, strict: bool, m
     report.articles += articles
     manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, articles)
     batch.end_file()
-
-
-def write_articles(folder: Path | str, articles: Iterable[Article | dict[str, Any]], *, strict: bool = False,
-                   wait: float = 0.0, group: bool = True, commit_every: int = COMMIT_EVERY) -> IndexReport:
-    """Add articles that come from no file (a scraper, a notebook): ``Article`` objects or
-    dicts with the keys of a JSON record (``id, title, date, source, url, body``). An article
-    whose id is indexed already replaces it; versions of a wire story are grouped as for
-    files. Counts in the report are articles: ``added``, ``updated`` (replaced), ``skipped``
-    (invalid dicts; DocumentError with ``strict``)."""
-    started = time.perf_counter()
-    report = IndexReport()
-    with IndexFolder(folder).writing(wait=wait) as session:
-        batch = _Batch(session, commit_every, 1, group)
-        try:
-            with session.ix.searcher() as searcher:
-                for number, item in enumerate(articles, start=1):
-                    article = _as_article(item, number, report, strict)
-                    if article is None:
-                        continue
-                    if searcher.document_number(**{ID_FIELD: article.id}) is not None:
-                        batch.get().delete_by_term(ID_FIELD, article.id)
-                        report.updated += 1
-                    else:
-                        report.added += 1
-                    batch.add(article)
-                    report.articles += 1
-            batch.commit()
-        except BaseException:
-            batch.cancel()
-            raise
-        finally:
-            batch.close()
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-def _as_article(item: Article | dict[str, Any], number: int, report: IndexReport, strict: bool) -> Article | None:
-    if isinstance(item, Article):
-        return item
-    try:
-        path = str(item.get("path") or "") if isinstance(item, dict) else ""
-        return article_from_record(item, path=path, fallback_id=f"article-{number}")
-    except ValueError as exc:
-        _skip(report, Skipped(f"article {number}", str(exc)), strict)
-        return None
-
-
-def delete_articles(folder: Path | str, ids: Iterable[str], *, wait: float = 0.0) -> int:
-    """Delete the articles with these ids (and their wire-story sketches); how many there were."""
-    with IndexFolder(folder).writing(wait=wait) as session:
-        batch = _Batch(session, COMMIT_EVERY, 1, True)
-        try:
-            writer, deleted = batch.get(), 0
-            for article_id in ids:
-                deleted += int(writer.delete_by_term(ID_FIELD, article_id) or 0)
-                if batch.grouper:
-                    batch.grouper.forget(article_id)
-            batch.commit()
-        except BaseException:
-            batch.cancel()
-            raise
-        finally:
-            batch.close()
-    return deleted

@@ -35,14 +35,15 @@ def stdout_console() -> Console:
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[Any], None] | None]:
+def progress_bar(label: str) -> Iterator[tuple[Callable[[Any], None] | None, Callable[[int, int], None] | None]]:
     """A rich progress bar of an indexing run on stderr when stderr is a terminal (otherwise
     no callback at all): articles read and their rate, megabytes read of those to read, files
-    done, and the time left, so that a single large file moves too."""
+    done, and the time left, so that a single large file moves too; and the callback of a
+    "Merging segments" bar, shown while segments are merged (both None when not a terminal)."""
     if not sys.stderr.isatty():
-        yield None
+        yield None, None
         return
-    columns = (TextColumn(label), BarColumn(bar_width=None), TextColumn("{task.fields[amount]}"),
+    columns = (TextColumn("{task.description}"), BarColumn(bar_width=None), TextColumn("{task.fields[amount]}"),
                TimeRemainingColumn())
     console = Console(file=sys.stderr)
     console.width -= 3  # room for the "^C" the terminal echoes after the bar: a wrapped line stays behind
@@ -56,7 +57,31 @@ def progress_bar(label: str) -> Iterator[Callable[[Any], None] | None]:
                        total=state.bytes_total if by_bytes else state.files_total,
                        amount=progress_amount(state, time.monotonic() - started))
 
-        yield update
+        yield update, _phase(bar, "Merging segments", "bytes")
+
+
+@contextmanager
+def progress_bars(*phases: tuple[str, str]) -> Iterator[list[Callable[[int, int], None] | None]]:
+    """A rich progress bar per phase, given as (label, unit: "files" or "bytes"), on stderr
+    when stderr is a terminal (otherwise no callbacks at all). A phase's bar shows while it
+    runs: "Merging segments" appears during a merge instead of a frozen indexing bar."""
+    if not sys.stderr.isatty():
+        yield [None] * len(phases)
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[amount]}"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
+        yield [_phase(bar, label, unit) for label, unit in phases]
+
+
+def _phase(bar: Progress, label: str, unit: str) -> Callable[[int, int], None]:
+    task = bar.add_task(label, total=None, visible=False, amount="")
+
+    def update(done: int, total: int) -> None:
+        amount = f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB" if unit == "bytes" else f"{done:,}/{total:,} {unit}"
+        bar.update(task, completed=done, total=total, amount=amount, visible=unit == "files" or done < total)
+
+    return update
 
 
 def progress_amount(state: Any, seconds: float) -> str:
@@ -79,9 +104,17 @@ def plural(n: int, word: str) -> str:
 
 
 def report_line(report: Any) -> str:
+    merged = f" ({plural(report.merges, 'segment merge')}: {report.merge_seconds:.1f} s)" if report.merges else ""
     return (f"{plural(report.added, 'file')} added, {report.updated:,} updated, {report.unchanged:,} unchanged, "
             f"{report.removed:,} removed, {len(report.skipped):,} skipped; "
-            f"{plural(report.articles, 'article')} written in {report.seconds:.1f} s.")
+            f"{plural(report.articles, 'article')} written in {report.seconds:.1f} s{merged}.")
+
+
+def merge_line(report: Any) -> str:
+    if not report.merges:
+        return f"Nothing to merge: {plural(report.segments_after, 'segment')}."
+    return (f"Merged {plural(report.segments_before, 'segment')} into {report.segments_after:,} "
+            f"({report.bytes_read / 1e6:,.0f} MB) in {report.seconds:.1f} s.")
 
 
 def display_path(path: str) -> str:

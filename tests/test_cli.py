@@ -58,6 +58,26 @@ def test_index_prune(runner: CliRunner, indexed: Path, archive: Path) -> None:
     assert "1 removed" in result.stdout and result.exit_code == 0
 
 
+def test_optimize_merges_segments_into_one(runner: CliRunner, indexed: Path, tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "more.jsonl", [{"id": "m1", "title": "Un autre char", "body": "Le char du musée."}])
+    run(runner, "index", str(tmp_path / "more.jsonl"), "--index", str(indexed))  # a second segment
+    result = run(runner, "optimize", "--index", str(indexed))
+    assert result.exit_code == ExitStatus.OK and result.stderr == ""
+    assert result.stdout.startswith("Merged 2 segments into 1 (")
+    again = run(runner, "optimize", "--index", str(indexed))
+    assert (again.exit_code, again.stdout) == (ExitStatus.OK, "Nothing to merge: 1 segment.\n")
+    assert "char" in run(runner, "query", "char", "--index", str(indexed)).stdout
+    assert run(runner, "check", "--index", str(indexed)).stdout.startswith(f"The index in '{indexed}' is sound: 7 articles in 1 segment")
+
+
+def test_optimize_without_an_index(runner: CliRunner, tmp_path: Path) -> None:
+    result = run(runner, "optimize", "--index", str(tmp_path / "none"), ok=False)
+    assert result.exit_code == ExitStatus.ERROR
+    assert result.stderr == (f"Error: No index in '{tmp_path / 'none'}'. "
+                             f"Create it with: newssearch index --index '{tmp_path / 'none'}' seeds/\n")
+    assert not (tmp_path / "none").exists()
+
+
 def test_query_prints_ranked_highlighted_hits(runner: CliRunner, indexed: Path) -> None:
     result = run(runner, "query", "Ramstein Leopard", "--index", str(indexed))
     assert result.exit_code == ExitStatus.OK
@@ -197,7 +217,7 @@ def test_every_command_that_opens_an_index_says_how_one_from_elsewhere_is_opened
            "classes is refused."
     opening = [name for name, command in cli.commands.items()  # type: ignore[attr-defined]
                if any(param.name == "index_dir" for param in command.params)]
-    assert sorted(opening) == ["check", "index", "query", "serve", "show", "similar", "stats"]
+    assert sorted(opening) == ["check", "index", "optimize", "query", "serve", "show", "similar", "stats"]
     for name in opening:
         assert note in " ".join(run(runner, name, "--help").stdout.split()), name
 
@@ -291,3 +311,25 @@ def test_index_follow_links(runner: CliRunner, tmp_path: Path) -> None:
     followed = run(runner, "index", "--follow-links", str(tmp_path / "archive"), "--index", str(tmp_path / "ix"))
     assert followed.exit_code == ExitStatus.OK and followed.stdout.startswith("1 file added")
 
+
+def test_a_merge_shows_as_its_own_phase(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from newssearch import render
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    with render.progress_bars(("Indexing", "files"), ("Merging segments", "bytes")) as (indexing, merging):
+        assert indexing and merging
+        indexing(3, 10)
+        merging(5_000_000, 12_000_000)
+    shown = terminal.getvalue()
+    assert "Indexing" in shown and "3/10 files" in shown
+    assert "Merging segments" in shown and "5/12 MB" in shown
+    monkeypatch.setattr("sys.stderr", io.StringIO())  # not a terminal: no bars, no callbacks
+    with render.progress_bars(("Merging segments", "bytes")) as bars:
+        assert bars == [None]

@@ -25,7 +25,8 @@ QUERIES = ["char", "chars Leopard", "char OR Leopard OR Ukraine", "chars -Leopar
 
 @pytest.fixture(scope="module")
 def segmented(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
-    """Three segments (three runs), a changed file (deletions), the conftest articles and more."""
+    """Three segments (three runs), a changed file (deletions), the conftest articles and more;
+    not merged (merging would expunge the deletions)."""
     folder = tmp_path_factory.mktemp("segmented")
     records = [{"id": f"d{i}", "title": f"Char numéro {i}" if i % 3 else f"Musée {i}",
                 "body": f"Envoi de chars {'Leopard ' if i % 4 else ''}vers l'Ukraine, dépêche {i}. "
@@ -34,9 +35,9 @@ def segmented(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
                for i in range(60)]
     for part in range(3):
         write_jsonl(folder / f"part{part}.jsonl", records[part * 20:(part + 1) * 20])
-        update_index(folder / "ix", [folder / f"part{part}.jsonl"], procs=1, group=False)
+        update_index(folder / "ix", [folder / f"part{part}.jsonl"], procs=1, group=False, merge=False)
     write_jsonl(folder / "part1.jsonl", records[20:30])  # ten articles deleted
-    update_index(folder / "ix", [folder / f"part{p}.jsonl" for p in range(3)], procs=1, group=False)
+    update_index(folder / "ix", [folder / f"part{p}.jsonl" for p in range(3)], procs=1, group=False, merge=False)
     return NewsIndex.open(folder / "ix")
 
 

@@ -15,16 +15,18 @@ from whoosh.index import EmptyIndexError
 
 from .checking import counts, describe, problems, quick_problems, toc_file
 from .loading import UnsafePickleError
+from .compaction import CompactionReport, MergePolicy, compact
 from .collecting import Stories, collect, column_values, date_span, index_column, segment_column
 from .matching import match, term_positions
 from .patching import PINNED_WHOOSH, WhooshVersionError, check_version, install
 from .queries import CloseTerm, GappedPhrase, close_terms
 from .positions import FrenchPositions
 from .scoring import BM25F
+from .merging import MergeFailedError
 from .writers import WorkerError, open_writer, writer_lock
 
 __all__ = [
-    "BM25F", "CloseTerm", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "Stories", "UnsafePickleError", "WhooshVersionError",
+    "BM25F", "CloseTerm", "CompactionReport", "MergeFailedError", "MergePolicy", "compact", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "Stories", "UnsafePickleError", "WhooshVersionError",
     "WorkerError", "check_version", "counts", "describe", "problems", "quick_problems", "toc_file", "close_terms", "commit_generation", "collect", "column_values", "date_span", "index_column", "create_index", "install", "match", "open_index", "open_writer",
     "remove_orphans", "segment_column", "segment_count", "term_positions", "writer_lock",
 ]
@@ -58,12 +60,14 @@ def segment_count(ix: Any) -> int:
 
 def remove_orphans(ix: Any) -> int:
     """Delete what killed writers left in an index folder (their segment files, temporary
-    TOCs, spill files), keeping what the latest generation uses; the writer lock must be
-    held. Returns the number of files deleted."""
+    TOCs, spill files, the partial files of a merge), keeping what the latest generation
+    uses; the writer lock must be held. Returns the number of files deleted."""
     import re
     import shutil
 
     from whoosh.index import clean_files
+
+    from .compaction import remove_partials
 
     storage, name = ix.storage, ix.indexname
     before = set(storage.list())
@@ -74,4 +78,5 @@ def remove_orphans(ix: Any) -> int:
             storage.delete_file(filename)
     spill = f"{storage.folder}/{name}.tmp"
     shutil.rmtree(spill, ignore_errors=True)
+    remove_partials(storage.folder)
     return len(before - set(storage.list()))

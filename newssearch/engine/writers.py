@@ -41,7 +41,8 @@ def writer_lock(folder: Path, indexname: str = "MAIN") -> Any:
     return FileStorage(str(folder)).lock(f"{indexname}_WRITELOCK")
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
+    """End this (worker) process when ``parent`` dies; at once if it is already gone."""
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -65,7 +66,7 @@ class _WorkerTask(SubWriterTask):
         # Ctrl-C reaches the whole process group: the parent stops the run (and these workers,
         # MpWriter.cancel), so a worker has no traceback of its own to print.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _die_with_parent(self.parent)
+        die_with_parent(self.parent)
         install()  # already there when forked; not when spawned
         try:
             super().run()
