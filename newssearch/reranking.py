@@ -1,11 +1,12 @@
-"""Second-stage ranking of any-word (OR) searches: coordination and proximity.
+"""Second-stage ranking of any-word (OR) searches: passage coordination, proximity, pairs.
 
 BM25 alone lets an article that repeats one rare word of a long question outrank the
 one that contains most of the question. Among the best candidates, each score is
-multiplied by the share of query words the article contains (coordination) and raised
-when those words occur close together (proximity). Both read the stored text through
-the same French chain, so they see exactly the indexed terms. In an index with article
-vectors (semantic.py), the query's meaning is then blended in.
+multiplied by the share of query words the article holds within its best passage of 50
+words (coordination: over a whole news article it rewarded length), and raised when those
+words occur close together and in the query's order. Positions come from the index's
+postings (engine.term_positions), so they are exactly the indexed terms'. In an index with
+article vectors (semantic.py), the query's meaning is then blended in.
 """
 
 from __future__ import annotations
