@@ -204,6 +204,7 @@ def _check_output(output: Path, index_dir: Path, option: str = "'--output' / '-o
 
 
 def _export(ix: Any, text: str, export_format: str, output: Path | None, **options: Any) -> None:
+    from . import render
     from .exporting import provenance_path, write_export, write_provenance
 
     provenance = ix.provenance(text, **{k: v for k, v in options.items() if k in ("since", "until", "source")},
@@ -211,7 +212,7 @@ def _export(ix: Any, text: str, export_format: str, output: Path | None, **optio
     hits = ix.export(text, **options)
     if output is None:
         count = write_export(hits, export_format, sys.stdout)
-        click.echo(f"Exported {count:,} hits.", err=True)
+        click.echo(f"Exported {render.plural(count, 'hit')}.", err=True)
         return
     try:
         with open(output, "w", encoding="utf-8", newline="") as out:
@@ -219,7 +220,7 @@ def _export(ix: Any, text: str, export_format: str, output: Path | None, **optio
         write_provenance(provenance, provenance_path(output))
     except OSError as exc:
         raise click.ClickException(f"Cannot write '{output}': {(exc.strerror or str(exc)).lower()}.") from None
-    click.echo(f"Exported {count:,} hits to {output} (the query, filters and index: "
+    click.echo(f"Exported {render.plural(count, 'hit')} to {output} (the query, filters and index: "
                f"{provenance_path(output)}).", err=True)
 
 

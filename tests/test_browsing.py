@@ -137,6 +137,9 @@ def test_cli_export(index_dir: Path, tmp_path: Path, fmt: str) -> None:
     assert result.stderr == f"Exported 5 hits to {out} (the query, filters and index: {sidecar}).\n"
     provenance = json.loads(sidecar.read_text(encoding="utf-8"))
     assert provenance["query"] == "char OR alliance OR sécurité"
+    single = tmp_path / f"one.{fmt}"
+    one = run("query", "title:musée", "--format", fmt, "--output", str(single), "--index", str(index_dir))
+    assert one.stderr == f"Exported 1 hit to {single} (the query, filters and index: {single}.provenance.json).\n"
     assert provenance["filters"]["since"] == "2021-01-01" and provenance["index_format"] == INDEX_FORMAT_VERSION
     body = out.read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(body))) if fmt == "csv" else [json.loads(x) for x in body.splitlines()]
