@@ -154,9 +154,17 @@ def test_progress_amount_reads_well() -> None:
 
 
 # 6. Ctrl-C: one line, exit 130, the index still usable.
+def _children(pid: int) -> list[str]:
+    """The process ids of ``pid``'s children (Linux /proc)."""
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
 def test_ctrl_c_prints_one_line_and_exits_130(tmp_path: Path) -> None:
     """Worker processes index too, and get the terminal's SIGINT as well: none prints a traceback."""
-    archive = many_articles(tmp_path / "archive", 20_000)
+    archive = many_articles(tmp_path / "archive", 40_000)
     index = tmp_path / "ix"
     code = ("import sys; import newssearch.indexing as indexing; from newssearch.cli import main\n"
             "indexing.default_procs = lambda *args: 2  # workers whatever the machine's cores\n"
@@ -164,7 +172,13 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", code, "index", str(archive), "--index", str(index)],
                             cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
-    time.sleep(8)  # the workers are indexing by then (at 4 s the old code had not yet shown its tracebacks)
+    # Once both workers run (a fixed 8 s wait let a quiet machine finish first), give them
+    # three seconds of indexing: the old code's workers then printed their tracebacks.
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(3)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to the whole process group
     out, err = proc.communicate(timeout=120)
     assert (proc.returncode, err, out) == (ExitStatus.INTERRUPTED, "Interrupted.\n", "")
