@@ -253,6 +253,8 @@ def parse_query(schema: Schema, text: str, *, ranking: Ranking = DEFAULT_RANKING
     try:
         return _parse(schema, text, ranking, question)
     except QueryError as error:
+        if len(text) > MAX_QUERY_CHARS:  # the limit holds for any text
+            raise
         words = plain_words(text)
         pasted = len(words.split()) >= ranking.pasted_words
         words = words if ranking.lenient_questions and (question or pasted) else ""

@@ -178,6 +178,15 @@ def test_pasted_text_with_stray_syntax_is_searched_for_its_words(tmp_index: News
         tmp_index.search(query, ranking=Ranking(lenient_questions=False))
 
 
+def test_the_length_limit_holds_for_pasted_text(tmp_index: NewsIndex) -> None:
+    """Pasted text searched for its plain words could slip under the limit once its
+    punctuation was dropped."""
+    text = "char (allemand, « exposé » ; à Saumur) ! " * 50 + '"'
+    assert len(text) > 2_000 and len(" ".join(text.split())) > 2_000
+    with pytest.raises(QueryError, match="too long"):
+        tmp_index.search(text)
+
+
 def test_short_stray_syntax_is_still_an_error(tmp_index: NewsIndex) -> None:
     with pytest.raises(QueryError, match="Unbalanced quote"):
         tmp_index.search('char "allemand Saumur')
