@@ -26,7 +26,7 @@ from .documents import (Article, Skipped, is_streamed, iter_files, parse_bytes, 
                         stream_file)
 from .errors import DocumentError, IndexDamagedError, IndexWriteError, NewsSearchError
 from .folder import GROUPS_FILE, IndexFolder, WriteSession
-from .manifest import FileState
+from .manifest import FileState, changed_sizes
 from .progress import ProgressCallback, ProgressTracker
 from .grouping import Grouper
 from .ids import IdRegistry, own_articles
@@ -162,16 +162,10 @@ def default_procs(files: list[Path], manifest: dict[str, FileState]) -> int:
     """Worker processes for a run: one per core (at most 4) when the new or changed files
     weigh MP_MIN_BYTES or more, else none (small updates stay in one segment)."""
     pending = 0
-    for path in files:
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        old = manifest.get(str(path))
-        if not old or old.mtime_ns != st.st_mtime_ns or old.size != st.st_size:
-            pending += st.st_size
-            if pending >= MP_MIN_BYTES:
-                return min(os.cpu_count() or 1, 4)
+    for _, size in changed_sizes(files, manifest):
+        pending += size
+        if pending >= MP_MIN_BYTES:
+            return min(os.cpu_count() or 1, 4)
     return 1
 
 

@@ -14,6 +14,7 @@ import gzip
 import json
 import os
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +96,19 @@ class ManifestFiles:
         """The manifest of the commit just made becomes the manifest."""
         os.replace(self.folder / NEXT_MANIFEST_FILE, self.folder / MANIFEST_FILE)
         fsync_folder(self.folder)
+
+
+def changed_sizes(files: Iterable[Path], manifest: dict[str, FileState]) -> Iterator[tuple[Path, int]]:
+    """(path, size) of each file that is new or changed (by mtime and size) since ``manifest``;
+    files that cannot be read are passed over (the run reports them)."""
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        old = manifest.get(str(path))
+        if not old or old.mtime_ns != st.st_mtime_ns or old.size != st.st_size:
+            yield path, st.st_size
 
 
 def write_json(path: Path, data: object) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .manifest import FileState
+from .manifest import FileState, changed_sizes
 
 EVERY_SECONDS = 0.1  # at most this often within a file (and at the end of each file)
 
@@ -65,13 +65,4 @@ class ProgressTracker:
 
 def to_read(files: list[Path], manifest: dict[str, FileState]) -> dict[Path, int]:
     """The size of each file that is new or changed (by mtime and size) since the manifest."""
-    sizes = {}
-    for path in files:
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        old = manifest.get(str(path))
-        if not old or old.mtime_ns != st.st_mtime_ns or old.size != st.st_size:
-            sizes[path] = st.st_size
-    return sizes
+    return dict(changed_sizes(files, manifest))
