@@ -45,7 +45,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-from common import log  # noqa: E402 (this folder is on sys.path when run as a script)
+from common import log, publish  # noqa: E402 (this folder is on sys.path when run as a script)
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -375,11 +375,7 @@ def main() -> int:
             lines += ["", "=== 3. cost per article as the archive grows ==="] + scale_lines(args.scale, work)
     lines += ["", f"total time: {(time.perf_counter() - started) / 60:.1f} min; load average at end: "
               f"{os.getloadavg()[0]:.2f} (the machine is shared: compare ratios, not absolute times)"]
-    text = "\n".join(lines) + "\n"
-    print(text, end="")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    log(f"written to {args.out}")
+    publish(lines, args.out)
     return 0
 
 

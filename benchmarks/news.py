@@ -48,7 +48,7 @@ from typing import Any
 from newssearch import NewsIndex, QueryError
 from newssearch.config import DEFAULT_RANKING, Ranking
 
-from common import log  # noqa: E402 (this folder is on sys.path when run as a script)
+from common import log, publish  # noqa: E402 (this folder is on sys.path when run as a script)
 from relevance import (K, Metrics, Mode, Question, SystemRun, Variant, ask_all, library_state, load_peers,
                        metrics, ranking_text, read_jsonl, read_qrels, run_peer, signed, table, times)
 from speed import Latencies, time_queries
@@ -450,11 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="newssearch-news-") as work:
         lines = run(args, Path(work))
-    text = "\n".join([*lines, "", f"total benchmark time: {(time.perf_counter() - started) / 60:.1f} min"]) + "\n"
-    print(text, end="")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    log(f"written to {args.output}")
+    publish([*lines, "", f"total benchmark time: {(time.perf_counter() - started) / 60:.1f} min"], args.output)
     return 0
 
 

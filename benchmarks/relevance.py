@@ -41,7 +41,7 @@ from newssearch.config import DEFAULT_RANKING, Ranking
 from newssearch.errors import SemanticUnavailableError
 from newssearch.semantic import require as require_encoder
 
-from common import log  # noqa: E402 (this folder is on sys.path when run as a script)
+from common import log, publish  # noqa: E402 (this folder is on sys.path when run as a script)
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -417,11 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="newssearch-relevance-") as work:
         lines = run(args, data, Path(work))
-    text = "\n".join([*lines, "", f"total benchmark time: {(time.perf_counter() - started) / 60:.1f} min"]) + "\n"
-    print(text, end="")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    log(f"written to {args.output}")
+    publish([*lines, "", f"total benchmark time: {(time.perf_counter() - started) / 60:.1f} min"], args.output)
     return 0
 
 
