@@ -105,8 +105,8 @@ def _rescore(searcher: Any, head: list[tuple[int, float]], parsed: ParsedQuery, 
     with each article's stored vector (None without). Positions come from the postings;
     the stored text is read again only for the words as written (``exact``)."""
     terms, ordered = parsed.terms, parsed.ordered
-    exact = parsed.exact if (ranking.pasted_exact if pasted else ranking.exact) else frozenset()
     exact_weight = ranking.pasted_exact if pasted else ranking.exact
+    exact = parsed.exact if exact_weight else frozenset()
     analyzer = searcher.schema[BODY].analyzer
     weights = {t: searcher.idf(BODY, t) if ranking.idf_coordination else 1.0 for t in terms}
     total = sum(weights.values()) or 1.0
