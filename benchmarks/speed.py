@@ -389,7 +389,7 @@ def optimize_figures(cli: Path, index: Path, archive: Archive) -> Figures:
 
 
 def newssearch_run(cli: Path, archive: Archive, folder: Path, cold: int, semantic: bool = False,
-                   inputs: str = "txt,jsonl") -> tuple[Figures, Latencies]:
+                   inputs: str = "txt,jsonl", keep: bool = False) -> tuple[Figures, Latencies]:
     """Index the .txt folder, query it, re-index it; index the JSONL file, optimize it and
     query it again. With ``inputs`` "jsonl", the JSONL index is the one queried first."""
     txt_ix, jsonl_ix = fresh_path(folder / "ns-txt"), fresh_path(folder / "ns-jsonl")
@@ -426,7 +426,8 @@ def newssearch_run(cli: Path, archive: Archive, folder: Path, cold: int, semanti
         figs |= build_figures("jsonl", jsonl, archive.n, jsonl_ix)
     log("newssearch: optimize the jsonl index, then warm queries")
     figs |= optimize_figures(cli, jsonl_ix, archive)
-    shutil.rmtree(jsonl_ix)
+    if not keep:
+        shutil.rmtree(jsonl_ix)
     return figs, warm
 
 
@@ -498,7 +499,8 @@ def measure_size(n: int, args: argparse.Namespace, cli: Path, peers: Sequence[An
     slowest: list[tuple[float, str]] = []
     for run in range(1, args.runs + 1):
         log(f"size {n:,}: run {run}/{args.runs}")
-        figs, warm = newssearch_run(cli, archive, args.work / f"n{n}" / "runs", args.cold, args.semantic, args.inputs)
+        figs, warm = newssearch_run(cli, archive, args.work / f"n{n}" / "runs", args.cold, args.semantic, args.inputs,
+                                    args.keep)
         ns_runs.append(figs)
         slowest = slowest_distinct(slowest + warm.slowest)
         for peer in peers:
@@ -692,6 +694,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--cold", type=int, default=30, help="cold CLI queries per run (0: none)")
     ap.add_argument("--semantic", action="store_true", help="newssearch indexes with --semantic")
     ap.add_argument("--work", type=Path, default=BENCH / "work", help="where archives and indexes go")
+    ap.add_argument("--keep", action="store_true", help="keep the optimized jsonl index (for later queries, e.g. benchmarks/warm.py)")
     ap.add_argument("--tag", default="", help="added to the result file's name (e.g. before)")
     ap.add_argument("--inputs", default="txt,jsonl", help="'jsonl' indexes only the JSON Lines file (1M articles)")
     ap.add_argument("--peer-build", nargs=3, metavar=("NAME", "JSONL", "FOLDER"), help=argparse.SUPPRESS)
