@@ -131,11 +131,21 @@ def loosened(q: wq.Query, quotation: int = 0) -> wq.Query:
     words or more (a quotation in a pasted headline) is its words too, the phrase adding to
     their score: an article that reports the quote in other words is found."""
     if isinstance(q, WordsAnd):
-        return wq.Or([loosened(child, quotation) for child in q.children()], boost=q.boost)
+        children = [child for child in q.children() if not _stop_words_only(child)] or q.children()
+        return wq.Or([loosened(child, quotation) for child in children], boost=q.boost)
     if isinstance(q, wq.Phrase) and quotation and len(q.words) >= quotation:
         words = [wq.Term(q.fieldname, w, boost=q.boost) for w in dict.fromkeys(q.words) if not is_stop_term(w)]
         return wq.Or([q, *words])
     return q if q.is_leaf() else q.apply(lambda child: loosened(child, quotation))
+
+
+def _stop_words_only(q: wq.Query) -> bool:
+    """Whether ``q`` is made of stop words alone (``est-t-il``, ``c'est-à-dire``): among other
+    words, any of which may match, it finds most articles, each scored for stop words only,
+    and its phrase reads every posting of each."""
+    leaves = [q] if q.is_leaf() else list(q.leaves())
+    return bool(leaves) and all(isinstance(leaf, wq.Phrase) and all(map(is_stop_term, leaf.words))
+                                or isinstance(leaf, wq.Term) and is_stop_term(leaf.text) for leaf in leaves)
 
 
 @dataclass(frozen=True)

@@ -80,3 +80,26 @@ def test_positions_from_the_postings_are_the_analysers(news: NewsIndex) -> None:
         for docnum in docnums:
             assert found[docnum] == matched(analyzer, searcher.stored_fields(docnum)[BODY], terms)[0]
         assert any(found.values())
+
+
+@pytest.mark.parametrize("query, kept", [
+    # A compound of stop words among other words: any of them may match, so it found most
+    # articles, scored for stop words alone (and its phrase read every posting of each).
+    ("Cinéma : pourquoi son potentiel économique est-t-il inexploité en Afrique", False),
+    ("Qu'est-ce que c'est-à-dire, la réforme des retraites expliquée aux lycéens", False),
+    # Alone, or with nothing else to search for, it is what is searched.
+    ("est-t-il", True),
+    ("La Une", True),
+])
+def test_stop_word_compounds_are_left_out_of_any_word_queries(news: NewsIndex, query: str, kept: bool) -> None:
+    from whoosh import query as wq
+
+    from newssearch.analysis import is_stop_term
+    from newssearch.queries import parse_query
+
+    with news._searchers.borrow() as searcher:
+        loose = parse_query(searcher.schema, query).loose
+    leaves = [loose] if loose.is_leaf() else list(loose.leaves())
+    stop_only = [leaf for leaf in leaves if isinstance(leaf, wq.Phrase) and all(map(is_stop_term, leaf.words))
+                 or isinstance(leaf, wq.Term) and is_stop_term(leaf.text)]
+    assert bool(stop_only) == kept
