@@ -20,7 +20,13 @@ from .conftest import write_jsonl
 
 QUERIES = ["char", "chars Leopard", "char OR Leopard OR Ukraine", "chars -Leopard", "Etats-Unis chars",
            '"envoi de chars" OR Abrams', "Medved* Ukraine", "title:char musée", "(char OR musée) AND Saumur",
-           "Quel pays livre des chars à l'Ukraine ?", "Medvedv~ alliance", "char ANDMAYBE allemand"]
+           "Quel pays livre des chars à l'Ukraine ?", "Medvedv~ alliance", "char ANDMAYBE allemand",
+           # phrases: stop words inside, gaps left by what is not indexed, slop, repeated and
+           # missing words, a pasted quotation (any-word: the phrase or its words)
+           '"de chars"', '"chars vers l\'Ukraine"', '"Abrams Abrams"', '"envoi chars"~3', '"chars Leopard"~2',
+           '"le musée de Saumur" expose', 'title:"numéro 4"', '"envoi de chars" "Leopard vers"', '"chars inconnus" OR Abrams',
+           'Medvedev: "Medvedev évoque une alliance avec les États-Unis" dépêche',
+           '"Envoi de chars 🙂 Leopard"', '"Ukraine, dépêche 7"']
 
 
 @pytest.fixture(scope="module")

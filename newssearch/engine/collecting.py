@@ -15,17 +15,17 @@ segment of every query (0.7 ms a segment of 25,000 articles) and seeked into it 
 
 from __future__ import annotations
 
-import heapq
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
-from .matching import Scores, deleted_docs, match
+from .matching import Matches, deleted_docs, matches
 
-_COLUMNS: weakref.WeakKeyDictionary[Any, dict[str, Sequence[Any]]] = weakref.WeakKeyDictionary()
+_COLUMNS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 Final = Callable[[int, float], float]  # (docnum, score) -> the value to rank by
 
@@ -64,48 +64,67 @@ def column_values(searcher: Any, field: str, docnums: Sequence[int]) -> list[Any
     return [values[docnum] for docnum in docnums]
 
 
+def story_numbers(searcher: Any, field: str) -> Any:
+    """Each document's story as a number (int64 array by top-level document number; -1: in
+    no story), cached while the searcher's reader lives."""
+    by_field = _COLUMNS.setdefault(searcher.reader(), {})
+    key = f"{field}#numbers"
+    numbers = by_field.get(key)
+    if numbers is None:
+        seen: dict[Any, int] = {}
+        values = index_column(searcher, field)
+        numbers = np.fromiter((seen.setdefault(v, len(seen)) if v else -1 for v in values), np.int64, len(values))
+        by_field[key] = numbers
+    return numbers
+
+
 class Stories:
     """The matching stories: the best-scored document of each story (``field``, a sortable
-    column; None: no story is collapsed), each match's score first replaced by ``final``'s
-    value (e.g. its date) when given."""
+    column; None: no story is collapsed; equal scores: the first document), each match's
+    score first replaced by ``final``'s value (e.g. its date) when given."""
 
-    def __init__(self, searcher: Any, scores: Scores, field: str | None = None, final: Final | None = None) -> None:
-        keys = index_column(searcher, field) if field else None
-        best: dict[bytes, tuple[float, int]] = {}
-        loose: list[tuple[float, int]] = []
-        for docnum, score in scores.items():
-            if final is not None:
-                score = final(docnum, score)
-            key = keys[docnum] if keys is not None else b""
-            if not key:
-                loose.append((score, -docnum))
-                continue
-            kept = best.get(key)
-            if kept is None or score > kept[0] or score == kept[0] and docnum < kept[1]:
-                best[key] = (score, docnum)
-        self.pairs = loose + [(score, -docnum) for score, docnum in best.values()]
+    def __init__(self, searcher: Any, found: Matches, field: str | None = None, final: Final | None = None) -> None:
+        docs, scores = found.docs, found.scores
+        if final is not None:
+            scores = np.fromiter((final(d, s) for d, s in zip(docs.tolist(), scores.tolist())), np.float64, len(docs))
+        if field:
+            story = story_numbers(searcher, field)[docs]
+            alone = story < 0
+            told, told_scores, told_story = docs[~alone], scores[~alone], story[~alone]
+            order = np.lexsort((told, -told_scores, told_story))  # by story, best first, then document
+            first = np.ones(len(order), bool)
+            first[1:] = told_story[order][1:] != told_story[order][:-1]
+            best = order[first]
+            docs, scores = np.concatenate([docs[alone], told[best]]), np.concatenate([scores[alone], told_scores[best]])
+        self._docs, self._scores = docs, scores
 
     def __len__(self) -> int:
         """Matching articles, each story counted once."""
-        return len(self.pairs)
+        return len(self._docs)
 
     def docs(self) -> Iterator[int]:
         """The document kept for each matching story."""
-        return (-negated for _, negated in self.pairs)
+        return iter(self._docs.tolist())
 
     def ranked(self, n: int | None = None) -> list[tuple[int, float]]:
         """(docnum, score) of the best ``n`` stories (all with None), best first; equal
         scores in document order."""
-        pairs = self.pairs
-        top = sorted(pairs, reverse=True) if n is None or n >= len(pairs) else heapq.nlargest(n, pairs)
-        return [(-negated, score) for score, negated in top]
+        docs, scores = self._docs, self._scores
+        if n is not None and n < len(scores):
+            if n <= 0:
+                return []
+            kth = np.partition(scores, len(scores) - n)[len(scores) - n]
+            inside = np.flatnonzero(scores >= kth)
+            docs, scores = docs[inside], scores[inside]
+        order = np.lexsort((docs, -scores))[:n]
+        return list(zip(docs[order].tolist(), scores[order].tolist()))
 
 
 def collect(searcher: Any, query: wq.Query, *, weighting: Any, restrict: wq.Query | None = None,
             collapse: str | None = None, final: Final | None = None) -> Stories:
     """The stories matching ``query`` and ``restrict`` (a filter that scores nothing), scored
     by ``weighting`` for this search only."""
-    return Stories(searcher, match(searcher, query, weighting=weighting, restrict=restrict), collapse, final)
+    return Stories(searcher, matches(searcher, query, weighting=weighting, restrict=restrict), collapse, final)
 
 
 _NO_DATE = 2**63  # an article without a date holds the column's default, 2**64 - 1

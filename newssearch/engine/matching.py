@@ -14,119 +14,335 @@ those a filter excludes left out) and its score.
 
 from __future__ import annotations
 
+import weakref
 import zlib
+from array import array
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 from whoosh import query as wq
 
 from .loading import restricted_loads
-from .positions import decode_positions
+from .positions import decode_positions, split_values
+from .queries import GappedPhrase
 from .scoring import length_bytes, lucene_idf, norms
 
 Scores = dict[int, float]
 
 
+class Matches(NamedTuple):
+    """Matching documents (top-level numbers, ascending, int64) and their scores (float64)."""
+
+    docs: Any
+    scores: Any
+
+    def as_dict(self) -> Scores:
+        return dict(zip(self.docs.tolist(), self.scores.tolist()))
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+def _matches(scores: Scores) -> Matches:
+    docs = np.fromiter(scores.keys(), np.int64, len(scores))
+    values = np.fromiter(scores.values(), np.float64, len(scores))
+    order = np.argsort(docs, kind="stable")
+    return Matches(docs[order], values[order])
+
+
+def _sorted_array(docnums: Iterable[int]) -> Any:
+    return np.unique(np.fromiter(docnums, np.int64))
+
+
 def match(searcher: Any, q: wq.Query, *, weighting: Any, restrict: wq.Query | None = None) -> Scores:
     """Every document matching ``q`` (and ``restrict``, a filter that scores nothing), with its
     score under ``weighting`` (engine.BM25F)."""
-    allowed = set(searcher.docs_for_query(restrict)) if restrict is not None else None
+    return matches(searcher, q, weighting=weighting, restrict=restrict).as_dict()
+
+
+def matches(searcher: Any, q: wq.Query, *, weighting: Any, restrict: wq.Query | None = None) -> Matches:
+    """``match`` as arrays (documents ascending)."""
+    allowed = _sorted_array(searcher.docs_for_query(restrict)) if restrict is not None else None
     if isinstance(q, wq.Every):  # filters alone: every article they let through, unscored
-        docs: Iterable[int] = allowed if allowed is not None else _live_docs(searcher)
-        return dict.fromkeys(sorted(docs), 0.0)
-    scores = _clause(searcher, q, weighting)
+        docs = allowed if allowed is not None else _sorted_array(_live_docs(searcher))
+        return Matches(docs, np.zeros(len(docs)))
+    found = _clause(searcher, q, weighting)
     dead = deleted_docs(searcher)
-    if dead or allowed is not None:
-        scores = {d: s for d, s in scores.items() if d not in dead and (allowed is None or d in allowed)}
-    return scores
+    keep = None
+    if dead:
+        keep = ~np.isin(found.docs, _sorted_array(dead), assume_unique=True)
+    if allowed is not None:
+        inside = np.isin(found.docs, allowed, assume_unique=True)
+        keep = inside if keep is None else keep & inside
+    return found if keep is None else Matches(found.docs[keep], found.scores[keep])
 
 
-def _clause(searcher: Any, q: wq.Query, weighting: Any) -> Scores:
+def _clause(searcher: Any, q: wq.Query, weighting: Any) -> Matches:
     if isinstance(q, wq.And) and q.subqueries:
         positive = [c for c in q.subqueries if not isinstance(c, wq.Not)]
         if positive:
-            scores = _intersection([_clause(searcher, c, weighting) for c in positive])
+            found = _intersection([_clause(searcher, c, weighting) for c in positive])
             excluded = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
             for clause in excluded:
-                for docnum in _clause(searcher, clause, weighting):
-                    scores.pop(docnum, None)
+                keep = ~np.isin(found.docs, _clause(searcher, clause, weighting).docs, assume_unique=True)
+                found = Matches(found.docs[keep], found.scores[keep])
             if excluded:  # Whoosh scores a document that a NOT lets through 1.0 for it
-                scores = {docnum: score + len(excluded) for docnum, score in scores.items()}
-            return scores
+                found = Matches(found.docs, found.scores + len(excluded))
+            return found
     if isinstance(q, wq.Or) and q.subqueries and not q.minmatch and not q.scale:
-        return _union(_clause(searcher, c, weighting) for c in q.subqueries)
+        return _union([_clause(searcher, c, weighting) for c in q.subqueries], searcher.doc_count_all())
     if type(q) is wq.Term:
         return _term(searcher, q, weighting)
-    return _whoosh(searcher, q, weighting)
+    if type(q) in (wq.Phrase, GappedPhrase):
+        return _matches(_phrase(searcher, q, weighting))
+    return _matches(_whoosh(searcher, q, weighting))
 
 
-def _union(parts: Iterable[Scores]) -> Scores:
-    total: Scores = {}
+def _union(parts: list[Matches], size: int) -> Matches:
+    """Every document of ``parts``, its scores summed in the parts' order (as Whoosh's union)."""
+    parts = [part for part in parts if len(part)]
+    if len(parts) <= 1:
+        return parts[0] if parts else _EMPTY
+    total = sum(len(part) for part in parts)
+    if total * 8 < size:  # few: sort them
+        docs, where = np.unique(np.concatenate([part.docs for part in parts]), return_inverse=True)
+        return Matches(docs, np.bincount(where, np.concatenate([part.scores for part in parts]), len(docs)))
+    scores, seen = np.zeros(size), np.zeros(size, bool)
+    for part in parts:  # a part has each document once
+        scores[part.docs] += part.scores
+        seen[part.docs] = True
+    docs = np.flatnonzero(seen)
+    return Matches(docs, scores[docs])
+
+
+def _intersection(parts: list[Matches]) -> Matches:
+    common = min(parts, key=len).docs
     for part in parts:
-        if not total:
-            total = dict(part)
-            continue
-        get = total.get
-        for docnum, score in part.items():
-            total[docnum] = get(docnum, 0.0) + score
-    return total
-
-
-def _intersection(parts: list[Scores]) -> Scores:
-    smallest: Scores = min(parts, key=len)
-    common = set(smallest)
+        common = np.intersect1d(common, part.docs, assume_unique=True)
+    total = np.zeros(len(common))
     for part in parts:
-        common &= part.keys()
-    return {docnum: sum(part[docnum] for part in parts) for docnum in sorted(common)}
+        total += part.scores[np.searchsorted(part.docs, common)]
+    return Matches(common, total)
 
 
-def _term(searcher: Any, q: wq.Term, weighting: Any) -> Scores:
-    """One term's postings in every segment, scored as Whoosh's BM25F scorer scores them."""
+_EMPTY = Matches(np.empty(0, np.int64), np.empty(0))
+
+
+class _Bm25(NamedTuple):
+    """What scoring one term's postings in one field needs."""
+
+    idf: float
+    norms: list[float]  # by length byte
+    k1_plus_1: float
+
+    def score(self, tf: float, length: int) -> float:
+        return self.idf * ((tf * self.k1_plus_1) / (tf + self.norms[length]))
+
+
+def _bm25(searcher: Any, fieldname: str, text: str, weighting: Any) -> _Bm25 | None:
+    """The BM25F parameters of a term as Whoosh's scorer has them (None: not our weighting)."""
+    if not searcher.schema[fieldname].scorable or not hasattr(weighting, "_field_B"):
+        return None
+    idf = (lucene_idf(searcher, fieldname, text) if getattr(weighting, "lucene_idf", False)
+           else searcher.idf(fieldname, text))
+    table = norms(weighting._field_B.get(fieldname, weighting.B), weighting.K1,
+                  searcher.avg_field_length(fieldname) or 1)
+    return _Bm25(idf, table, weighting.K1 + 1)
+
+
+def _term(searcher: Any, q: wq.Term, weighting: Any) -> Matches:
+    """One term's postings in every segment, scored as Whoosh's BM25F scorer scores them
+    (the same arithmetic in the same order, on arrays)."""
     field = searcher.schema[q.fieldname]
-    if not field.scorable or not hasattr(weighting, "_field_B"):
-        return _whoosh(searcher, q, weighting)
+    bm25 = _bm25(searcher, q.fieldname, q.text, weighting)
+    if bm25 is None:
+        return _matches(_whoosh(searcher, q, weighting))
     try:
         btext = field.to_bytes(q.text)
     except ValueError:
-        return {}
+        return _EMPTY
     leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers() if (q.fieldname, btext) in sub.reader()]
     if not leaves:
-        return {}
-    idf = (lucene_idf(searcher, q.fieldname, q.text) if getattr(weighting, "lucene_idf", False)
-           else searcher.idf(q.fieldname, q.text))
-    table = norms(weighting._field_B.get(q.fieldname, weighting.B), weighting.K1,
-                  searcher.avg_field_length(q.fieldname) or 1)
-    k1_plus_1, boost, scores = weighting.K1 + 1, q.boost, {}
+        return _EMPTY
+    table = np.array(bm25.norms)
+    docs, scores = [], []
     for sub, offset in leaves:
         reader = sub.reader()
+        lengths = length_array(reader, q.fieldname)
+        if lengths is None:
+            found = _matches(_whoosh(sub, q, weighting, offset))
+            docs.append(found.docs)
+            scores.append(found.scores)
+            continue
+        ids, tf = _arrays(reader, q.fieldname, btext, field.format)
+        score = bm25.idf * ((tf * bm25.k1_plus_1) / (tf + table[lengths[ids]]))
+        docs.append(ids + offset)
+        scores.append(score * q.boost if q.boost != 1.0 else score)
+    return Matches(np.concatenate(docs), np.concatenate(scores)) if len(docs) > 1 else Matches(docs[0], scores[0])
+
+
+_LENGTH_ARRAYS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def length_array(reader: Any, fieldname: str) -> Any:
+    """The length bytes of ``fieldname`` in one segment as a numpy array (None: unavailable)."""
+    by_field = _LENGTH_ARRAYS.setdefault(reader, {})
+    if fieldname not in by_field:
+        raw = length_bytes(reader, fieldname)
+        by_field[fieldname] = None if raw is None else np.frombuffer(raw, np.uint8)
+    return by_field[fieldname]
+
+
+def _arrays(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, Any]:
+    """(document numbers, weights) of a term's postings in one segment, as arrays."""
+    blocks = _directory(reader, fieldname, btext, fmt)
+    deltas: list[int] = []
+    weights: list[float] = []
+    starts = []
+    for i in range(len(blocks.maxids)):
+        block_deltas, block_weights, _ = blocks.read(i)
+        starts.append(len(deltas))
+        deltas.extend(block_deltas)
+        if block_weights is None or isinstance(block_weights, float):
+            weights.extend([1.0 if block_weights is None else block_weights] * len(block_deltas))
+        else:
+            weights.extend(block_weights)
+    ids = np.array(deltas, np.int64)
+    if len(starts) > 1:  # each block's first delta is its first document: make it a delta
+        ids[starts[1:]] -= np.frombuffer(blocks.maxids, np.int64)[:-1]
+    return np.cumsum(ids), np.array(weights, np.float64)
+
+
+class _Directory(NamedTuple):
+    """Where each posting block of one term in one segment is: its last document, the
+    offsets of its data, whether it is compressed."""
+
+    maxids: array[int]
+    starts: array[int]
+    ends: array[int]
+    compressed: array[int]
+    postfile: Any
+
+    def read(self, i: int) -> tuple[Any, Any, Any]:
+        """Block ``i``'s (id deltas, weights, values) as the W3 codec pickled them."""
+        raw = self.postfile.get(self.starts[i], self.ends[i] - self.starts[i])
+        data: tuple[Any, Any, Any] = restricted_loads(zlib.decompress(raw) if self.compressed[i] else raw)
+        return data
+
+
+_DIRECTORIES: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[str, bytes], _Directory]] = weakref.WeakKeyDictionary()
+DIRECTORY_TERMS = 4096  # terms whose block directories a segment reader keeps (the most recently used)
+
+
+def _directory(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> _Directory:
+    """The block directory of a term of one segment, kept while the reader lives: walking a
+    frequent term's block headers (a stop word's, for a phrase) costs 17 us a block, and
+    the same words come back query after query."""
+    kept = _DIRECTORIES.setdefault(reader, OrderedDict())
+    key = (fieldname, btext)
+    found = kept.get(key)
+    if found is not None:
+        kept.move_to_end(key)
+        return found
+    m = reader._terms.matcher(fieldname, btext, fmt)
+    found = _Directory(array("q"), array("q"), array("q"), array("b"), m._postfile)
+    while m.is_active():
+        found.maxids.append(m._maxid)
+        found.starts.append(m._dataoffset)
+        found.ends.append(m._nextoffset)
+        found.compressed.append(1 if m._compression else 0)
+        m._next_block()
+    kept[key] = found
+    if len(kept) > DIRECTORY_TERMS:
+        kept.popitem(last=False)
+    return found
+
+
+Posting = tuple[float, bytes]  # (weight, value: the encoded positions)
+
+
+def _postings(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: list[int]) -> dict[int, Posting]:
+    """The posting of a term for each of ``docnums`` (ascending, of one segment) that has it:
+    only the blocks that may hold one are read (by their last document)."""
+    blocks = _directory(reader, fieldname, btext, fmt)
+    found: dict[int, Posting] = {}
+    block, ids, data = -1, [], None
+    for docnum in docnums:
+        if block < 0 or blocks.maxids[block] < docnum:
+            block = bisect_left(blocks.maxids, docnum, max(block, 0))
+            if block == len(blocks.maxids):
+                break
+            data = blocks.read(block)
+            ids = list(accumulate(data[0]))
+        assert data is not None
+        i = bisect_left(ids, docnum)
+        if i < len(ids) and ids[i] == docnum:
+            weights, values = data[1], data[2]
+            if isinstance(values, bytes):
+                values = split_values(values)
+                data = (data[0], weights, values)
+            weight = 1.0 if weights is None else weights if isinstance(weights, float) else weights[i]
+            found[docnum] = (weight, values[i])
+    return found
+
+
+def _phrase(searcher: Any, q: wq.Phrase, weighting: Any) -> Scores:
+    """A phrase as Whoosh's span matchers match and score it (each document holding its
+    words in order, at the distances asked; scored the sum of its words' BM25F), but only
+    the documents holding its rarest word are looked at, in the other words' postings by
+    block: a quotation pasted with its stop words read every posting of ``le`` with Whoosh."""
+    words, field = list(q.words), searcher.schema[q.fieldname]
+    gaps = q._gaps() if isinstance(q, GappedPhrase) and q.slop == 1 else []
+    exact = bool(gaps) and any(g != 1 for g in gaps)  # Whoosh's chain of SpanNear: no boost
+    found = {w: _bm25(searcher, q.fieldname, w, weighting) for w in set(words)}
+    scorers = {w: s for w, s in found.items() if s is not None}
+    if not words or len(scorers) < len(found):
+        return _whoosh(searcher, q, weighting)
+    try:
+        btexts = {w: field.to_bytes(w) for w in scorers}
+    except ValueError:
+        return {}
+    distances = [range(g, g + 1) for g in gaps] if exact else [range(1, max(q.slop, 1) + 1)] * (len(words) - 1)
+    boost = 1.0 if exact else q.boost
+    scores: Scores = {}
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
         lengths = length_bytes(reader, q.fieldname)
+        if any((q.fieldname, b) not in reader for b in btexts.values()):
+            continue
         if lengths is None:
             scores.update(_whoosh(sub, q, weighting, offset))
             continue
-        for ids, weights in _blocks(reader, q.fieldname, btext, field.format):
-            for docnum, tf in zip(ids, weights):
-                score = idf * ((tf * k1_plus_1) / (tf + table[lengths[docnum]]))
+        ordered = sorted(btexts, key=lambda w: reader.doc_frequency(q.fieldname, btexts[w]))
+        rarest = ordered[0]
+        candidates = _arrays(reader, q.fieldname, btexts[rarest], field.format)[0].tolist()
+        postings: dict[str, dict[int, Posting]] = {}
+        for word in ordered:
+            postings[word] = _postings(reader, q.fieldname, btexts[word], field.format, candidates)
+            candidates = [d for d in candidates if d in postings[word]]
+            if not candidates:
+                break
+        for docnum in candidates:
+            at = {w: decode_positions(postings[w][docnum][1]) for w in scorers}
+            if _in_sequence([at[w] for w in words], distances):
+                score = sum(scorers[w].score(postings[w][docnum][0], lengths[docnum]) for w in words)
                 scores[docnum + offset] = score * boost if boost != 1.0 else score
     return scores
 
 
-def _blocks(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
-    """(document numbers, weights) of each posting block of a term in one segment."""
-    m = reader._terms.matcher(fieldname, btext, fmt)
-    while m.is_active():
-        if m._data is None:
-            datalen = m._nextoffset - m._dataoffset
-            raw = m._postfile.get(m._dataoffset, datalen)
-            m._data = restricted_loads(zlib.decompress(raw) if m._compression else raw)
-        deltas, weights = m._data[0], m._data[1]
-        ids = accumulate(deltas)
-        if weights is None or isinstance(weights, float):
-            yield ids, [1.0 if weights is None else weights] * m._blocklength
-        else:
-            yield ids, weights
-        m._next_block()
+def _in_sequence(positions: list[list[int]], distances: list[range]) -> bool:
+    """Whether some position of each list follows one of the previous list's at one of
+    ``distances[i]`` after the ``i``-th word."""
+    ends = set(positions[0])
+    for allowed, following in zip(distances, positions[1:]):
+        ends = {p for p in following if any(p - d in ends for d in allowed)}
+        if not ends:
+            return False
+    return True
 
 
 def _whoosh(searcher: Any, q: wq.Query, weighting: Any, offset: int = 0) -> Scores:
@@ -176,19 +392,8 @@ def term_positions(searcher: Any, fieldname: str, terms: Iterable[str],
             btext = field.to_bytes(term)
             if (fieldname, btext) not in reader:
                 continue
-            m = reader._terms.matcher(fieldname, btext, field.format)
-            for docnum in local:
-                while m.is_active() and m._maxid < docnum:
-                    m._next_block()
-                if not m.is_active():
-                    break
-                if m._ids is None:
-                    m._read_ids()
-                i = bisect_left(m._ids, docnum)
-                if i < len(m._ids) and m._ids[i] == docnum:
-                    if m._values is None:
-                        m._read_values()
-                    found[docnum + offset].extend((pos, term) for pos in decode_positions(m._values[i]))
+            for docnum, (_, value) in _postings(reader, fieldname, btext, field.format, local).items():
+                found[docnum + offset].extend((pos, term) for pos in decode_positions(value))
     for positions in found.values():
         positions.sort()
     return found
