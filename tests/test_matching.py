@@ -87,3 +87,32 @@ def test_filters_alone_match_every_live_article(segmented: NewsIndex) -> None:
 def test_an_empty_index_matches_nothing(tmp_path: Path) -> None:
     with NewsIndex.open(tmp_path / "ix", create=True) as ix, ix._searchers.borrow() as searcher:
         assert match(searcher, wq.Term("body", "char"), weighting=weighting()) == {}
+
+
+@pytest.mark.parametrize("budget", [0, 2000, 10**9])
+def test_kept_postings_give_the_same_matches_whatever_the_budget(segmented: NewsIndex, budget: int,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from newssearch.engine import matching
+
+    from collections import OrderedDict
+
+    monkeypatch.setattr(matching, "DECODED_BYTES", budget)
+    monkeypatch.setattr(matching, "_DECODED", OrderedDict())
+    monkeypatch.setattr(matching, "_DECODED_SIZE", [0])
+    with segmented._searchers.borrow() as searcher:
+        queries = [parse_query(searcher.schema, text).loose for text in QUERIES]
+        first = [match(searcher, q, weighting=weighting()) for q in queries]
+        again = [match(searcher, q, weighting=weighting()) for q in reversed(queries)]
+    assert again[::-1] == first
+    assert matching._DECODED_SIZE[0] == sum(i.nbytes + w.nbytes for i, w in matching._DECODED.values()) <= budget
+    assert bool(matching._DECODED) == (budget > 0)
+
+
+def test_an_index_changed_since_is_not_answered_from_kept_postings(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "title": "", "body": "Un char Leopard."}])
+    ix = NewsIndex.open(tmp_path / "ix", create=True)
+    ix.add([tmp_path / "a.jsonl"])
+    assert [h.id for h in ix.search("Leopard")] == ["a"]
+    write_jsonl(tmp_path / "b.jsonl", [{"id": "b", "title": "", "body": "Deux chars Leopard, Leopard."}])
+    ix.add([tmp_path / "b.jsonl"])
+    assert [h.id for h in ix.search("Leopard")] == ["b", "a"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newssearch import NewsIndex
-from newssearch.engine.positions import count_positions, decode_positions, encode_positions, split_values
+from newssearch.engine.positions import count_positions, decode_positions, encode_positions, split_values, value_at
 
 POSITIONS = [
     [0],
@@ -40,6 +40,8 @@ def test_joined_values_split_back() -> None:
     values = [encode_positions(p) for p in POSITIONS]
     assert split_values(b"".join(values)) == tuple(values)
     assert split_values(b"") == ()
+    joined = b"".join(values)
+    assert [value_at(joined, i) for i in range(len(values))] == values
 
 
 def test_phrases_and_counts_across_blocks(tmp_path: Path) -> None:

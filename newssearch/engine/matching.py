@@ -14,6 +14,9 @@ those a filter excludes left out) and its score.
 
 from __future__ import annotations
 
+import io
+import pickle
+import threading
 import weakref
 import zlib
 from array import array
@@ -26,8 +29,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from whoosh import query as wq
 
-from .loading import restricted_loads
-from .positions import decode_positions, split_values
+from .loading import restricted_load, restricted_loads
+from .positions import decode_positions, value_at
 from .queries import GappedPhrase
 from .scoring import length_bytes, lucene_idf, norms
 
@@ -197,8 +200,37 @@ def length_array(reader: Any, fieldname: str) -> Any:
     return by_field[fieldname]
 
 
+DECODED_BYTES = 128 * 2**20  # decoded postings kept for the next queries (the most recently used)
+_DECODED: OrderedDict[tuple[object, str, bytes], tuple[Any, Any]] = OrderedDict()
+_DECODED_SIZE = [0]
+_TOKENS: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
+
+
 def _arrays(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, Any]:
-    """(document numbers, weights) of a term's postings in one segment, as arrays."""
+    """(document numbers, weights) of a term's postings in one segment, as arrays. The
+    arrays of the terms used last are kept, up to DECODED_BYTES in all (a reader's are
+    dropped with it at the latest when they are the least recently used): unpickling
+    postings is most of a query's matching, and the common words come back query after
+    query."""
+    with _LOCK:
+        key = (_TOKENS.setdefault(reader, object()), fieldname, btext)
+        found = _DECODED.get(key)
+        if found is not None:
+            _DECODED.move_to_end(key)
+            return found
+    found = _decode(reader, fieldname, btext, fmt)
+    size = found[0].nbytes + found[1].nbytes
+    with _LOCK:
+        if size <= DECODED_BYTES // 4 and key not in _DECODED:
+            _DECODED[key] = found
+            _DECODED_SIZE[0] += size
+            while _DECODED_SIZE[0] > DECODED_BYTES:
+                ids, weights = _DECODED.popitem(last=False)[1]
+                _DECODED_SIZE[0] -= ids.nbytes + weights.nbytes
+    return found
+
+
+def _decode(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, Any]:
     blocks = _directory(reader, fieldname, btext, fmt)
     deltas: list[int] = []
     weights: list[float] = []
@@ -234,7 +266,9 @@ class _Directory(NamedTuple):
         return data
 
 
+_LOCK = threading.Lock()  # the caches below are shared by the threads of a web server
 _DIRECTORIES: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[str, bytes], _Directory]] = weakref.WeakKeyDictionary()
+_HEAD = 80  # bytes read for a block's length and info (a pickled tuple of six numbers: ~40)
 DIRECTORY_TERMS = 4096  # terms whose block directories a segment reader keeps (the most recently used)
 
 
@@ -242,23 +276,36 @@ def _directory(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> _Director
     """The block directory of a term of one segment, kept while the reader lives: walking a
     frequent term's block headers (a stop word's, for a phrase) costs 17 us a block, and
     the same words come back query after query."""
-    kept = _DIRECTORIES.setdefault(reader, OrderedDict())
-    key = (fieldname, btext)
-    found = kept.get(key)
-    if found is not None:
-        kept.move_to_end(key)
-        return found
+    with _LOCK:
+        kept = _DIRECTORIES.setdefault(reader, OrderedDict())
+        key = (fieldname, btext)
+        found = kept.get(key)
+        if found is not None:
+            kept.move_to_end(key)
+            return found
     m = reader._terms.matcher(fieldname, btext, fmt)
     found = _Directory(array("q"), array("q"), array("q"), array("b"), m._postfile)
-    while m.is_active():
-        found.maxids.append(m._maxid)
-        found.starts.append(m._dataoffset)
-        found.ends.append(m._nextoffset)
-        found.compressed.append(1 if m._compression else 0)
-        m._next_block()
-    kept[key] = found
-    if len(kept) > DIRECTORY_TERMS:
-        kept.popitem(last=False)
+    get, at = m._postfile.get, m._baseoffset
+    while True:  # each block: its length (negative: the last), its pickled info, its data
+        head = get(at, _HEAD)
+        length = int.from_bytes(head[:4], "big", signed=True)
+        info = io.BytesIO(head[4:])
+        try:
+            _, maxid, _, compression, _, _ = restricted_load(info)
+        except (EOFError, pickle.UnpicklingError):  # a longer info than ever written: read it whole
+            info = io.BytesIO(get(at + 4, abs(length)))
+            _, maxid, _, compression, _, _ = restricted_load(info)
+        found.maxids.append(maxid)
+        found.starts.append(at + 4 + info.tell())
+        found.ends.append(at + 4 + abs(length))
+        found.compressed.append(1 if compression else 0)
+        if length < 0:
+            break
+        at += 4 + length
+    with _LOCK:
+        kept[key] = found
+        if len(kept) > DIRECTORY_TERMS:
+            kept.popitem(last=False)
     return found
 
 
@@ -282,11 +329,8 @@ def _postings(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: list
         i = bisect_left(ids, docnum)
         if i < len(ids) and ids[i] == docnum:
             weights, values = data[1], data[2]
-            if isinstance(values, bytes):
-                values = split_values(values)
-                data = (data[0], weights, values)
             weight = 1.0 if weights is None else weights if isinstance(weights, float) else weights[i]
-            found[docnum] = (weight, values[i])
+            found[docnum] = (weight, value_at(values, i) if isinstance(values, bytes) else values[i])
     return found
 
 

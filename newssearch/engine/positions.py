@@ -86,6 +86,16 @@ def split_values(data: bytes) -> tuple[bytes, ...]:
     return tuple(values)
 
 
+def value_at(data: bytes, index: int) -> bytes:
+    """The ``index``-th value of a block's joined values (split_values(data)[index])."""
+    at = 0
+    for _ in range(index):
+        start, n, code = _extent(data, at)
+        at = start + n * (2 if code == "H" else 4)
+    start, n, code = _extent(data, at)
+    return data[at:start + n * (2 if code == "H" else 4)]
+
+
 class FrenchPositions(Positions):
     """Whoosh's Positions format, values encoded compactly (above), and a fast path for an
     analyzer that gives the term at each position in one call (``analyzer.terms(text)``,
