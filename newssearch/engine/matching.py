@@ -30,7 +30,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .loading import restricted_load, restricted_loads
-from .positions import decode_positions, value_at
+from .positions import decode_positions, split_values, value_at
 from .queries import GappedPhrase
 from .scoring import length_bytes, lucene_idf, norms
 
@@ -317,18 +317,22 @@ def _postings(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: list
     only the blocks that may hold one are read (by their last document)."""
     blocks = _directory(reader, fieldname, btext, fmt)
     found: dict[int, Posting] = {}
-    block, ids, data = -1, [], None
+    block, ids, data, hits = -1, [], None, 0
     for docnum in docnums:
         if block < 0 or blocks.maxids[block] < docnum:
             block = bisect_left(blocks.maxids, docnum, max(block, 0))
             if block == len(blocks.maxids):
                 break
-            data = blocks.read(block)
+            data, hits = blocks.read(block), 0
             ids = list(accumulate(data[0]))
         assert data is not None
         i = bisect_left(ids, docnum)
         if i < len(ids) and ids[i] == docnum:
             weights, values = data[1], data[2]
+            if isinstance(values, bytes) and hits:  # a second document of the block: split them all
+                values = split_values(values)
+                data = (data[0], weights, values)
+            hits += 1
             weight = 1.0 if weights is None else weights if isinstance(weights, float) else weights[i]
             found[docnum] = (weight, value_at(values, i) if isinstance(values, bytes) else values[i])
     return found
