@@ -84,11 +84,17 @@ def matches(searcher: Any, q: wq.Query, *, weighting: Any, restrict: wq.Query | 
     return found if keep is None else Matches(found.docs[keep], found.scores[keep])
 
 
-def _clause(searcher: Any, q: wq.Query, weighting: Any) -> Matches:
+def _clause(searcher: Any, q: wq.Query, weighting: Any, within: Any = None) -> Matches:
+    """The matches of ``q``; ``within`` (sorted documents, or None): only these are wanted
+    (the others may be left out), for a phrase whose other words are required."""
     if isinstance(q, wq.And) and q.subqueries:
         positive = [c for c in q.subqueries if not isinstance(c, wq.Not)]
-        if positive:
-            found = _intersection([_clause(searcher, c, weighting) for c in positive])
+        if positive:  # phrases last, looked for only where the other clauses matched
+            parts: dict[int, Matches] = {}
+            for i in sorted(range(len(positive)), key=lambda i: _has_phrase(positive[i])):
+                parts[i] = _clause(searcher, positive[i], weighting, within)
+                within = parts[i].docs if within is None else np.intersect1d(within, parts[i].docs, assume_unique=True)
+            found = _intersection([parts[i] for i in range(len(positive))])
             excluded = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
             for clause in excluded:
                 keep = ~np.isin(found.docs, _clause(searcher, clause, weighting).docs, assume_unique=True)
@@ -97,12 +103,16 @@ def _clause(searcher: Any, q: wq.Query, weighting: Any) -> Matches:
                 found = Matches(found.docs, found.scores + len(excluded))
             return found
     if isinstance(q, wq.Or) and q.subqueries and not q.minmatch and not q.scale:
-        return _union([_clause(searcher, c, weighting) for c in q.subqueries], searcher.doc_count_all())
+        return _union([_clause(searcher, c, weighting, within) for c in q.subqueries], searcher.doc_count_all())
     if type(q) is wq.Term:
         return _term(searcher, q, weighting)
     if type(q) in (wq.Phrase, GappedPhrase):
-        return _matches(_phrase(searcher, q, weighting))
+        return _matches(_phrase(searcher, q, weighting, within))
     return _matches(_whoosh(searcher, q, weighting))
+
+
+def _has_phrase(q: wq.Query) -> bool:
+    return any(isinstance(leaf, wq.Phrase) for leaf in ([q] if q.is_leaf() else q.leaves()))
 
 
 def _union(parts: list[Matches], size: int) -> Matches:
@@ -338,7 +348,7 @@ def _postings(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: list
     return found
 
 
-def _phrase(searcher: Any, q: wq.Phrase, weighting: Any) -> Scores:
+def _phrase(searcher: Any, q: wq.Phrase, weighting: Any, within: Any = None) -> Scores:
     """A phrase as Whoosh's span matchers match and score it (each document holding its
     words in order, at the distances asked; scored the sum of its words' BM25F), but only
     the documents holding its rarest word are looked at, in the other words' postings by
@@ -367,7 +377,11 @@ def _phrase(searcher: Any, q: wq.Phrase, weighting: Any) -> Scores:
             continue
         ordered = sorted(btexts, key=lambda w: reader.doc_frequency(q.fieldname, btexts[w]))
         rarest = ordered[0]
-        candidates = _arrays(reader, q.fieldname, btexts[rarest], field.format)[0].tolist()
+        candidates = _arrays(reader, q.fieldname, btexts[rarest], field.format)[0]
+        if within is not None:
+            candidates = np.intersect1d(candidates, within[(within >= offset) & (within < offset + reader.doc_count_all())]
+                                        - offset, assume_unique=True)
+        candidates = candidates.tolist()
         postings: dict[str, dict[int, Posting]] = {}
         for word in ordered:
             postings[word] = _postings(reader, q.fieldname, btexts[word], field.format, candidates)
