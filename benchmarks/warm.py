@@ -2,7 +2,7 @@
 """Warm query latency on an index that is already built (for the million, whose speed.py run
 takes hours): the generator's 1-3-word queries and article titles as headline queries.
 
-    python benchmarks/warm.py INDEX ARCHIVE_DIR [--short 300] [--titles 200]
+    python benchmarks/warm.py INDEX ARCHIVE_DIR [--short 300] [--titles 200] [--every 5000]
 
 ARCHIVE_DIR is a scale_corpus.py archive (``articles.jsonl`` and ``queries.txt``); titles of
 8 words or more are taken evenly from the archive. Top 10 with snippets, one untimed pass over
@@ -59,13 +59,14 @@ def main() -> None:
     parser.add_argument("archive", type=Path)
     parser.add_argument("--short", type=int, default=300)
     parser.add_argument("--titles", type=int, default=200)
+    parser.add_argument("--every", type=int, default=5000, help="titles are taken from every N-th article")
     args = parser.parse_args()
     print(f"command: python {shlex.join(sys.argv)}")
     short = [q.strip() for q in open(args.archive / "queries.txt", encoding="utf-8") if q.strip()][:args.short]
     ix = NewsIndex.open(args.index)
     print(f"index: {len(ix):,} articles; load average at start {os.getloadavg()[0]:.1f}", flush=True)
     print(f"1-3 words: {timed(ix, short)}", flush=True)
-    print(f"titles:    {timed(ix, titles_of(args.archive, args.titles))}", flush=True)
+    print(f"titles:    {timed(ix, titles_of(args.archive, args.titles, args.every))}", flush=True)
     print(f"load average at end {os.getloadavg()[0]:.1f}")
 
 
