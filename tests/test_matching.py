@@ -92,7 +92,7 @@ def test_an_empty_index_matches_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize("budget", [0, 2000, 10**9])
 def test_kept_postings_give_the_same_matches_whatever_the_budget(segmented: NewsIndex, budget: int,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from newssearch.engine import matching
+    from newssearch.engine import postings as matching
 
     from collections import OrderedDict
 

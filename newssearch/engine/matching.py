@@ -1,36 +1,30 @@
-"""Term at a time: every match of a query and its score, without Whoosh's matcher tree.
+"""Term at a time, on arrays: every match of a query and its score, without Whoosh's matcher tree.
 
 Whoosh scores a query document by document through a tree of matchers, several Python calls
 per posting and per step of the tree (a 12-word headline on 9,000 articles: 76 ms to collect
 its matches). Most queries are words side by side, each word a term or the same term in a
-few fields; for those, each term's postings are read a block at a time, scored with BM25F
+few fields; for those, each term's postings are decoded into numpy arrays, scored with BM25F
 as Whoosh's scorer computes it (engine/scoring.py: the same idf, average length and length
-normalisation), and summed into a dictionary of documents, as Whoosh's union and
-intersection sum their children's scores: about four times faster. The query's other parts
-(phrases, prefixes, fuzzy words, groups) are matched by Whoosh, clause by clause, per
-segment, and combined the same way. The result is every matching document (deleted ones and
-those a filter excludes left out) and its score.
+normalisation, the same arithmetic in the same order), and summed, intersected and
+filtered as arrays, as Whoosh's union and intersection sum their children's scores.
+Phrases are checked only in the documents that hold their rarest word (and, among required
+words, that the other words matched), the other words' postings read by block through a
+block directory kept per term. Decoded postings of the terms used last are kept for the next
+queries (DECODED_BYTES). Prefixes, fuzzy words and the rest are matched by Whoosh, clause by
+clause, per segment, and combined the same way. The result is every matching document
+(deleted ones and those a filter excludes left out) and its score.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
-import threading
-import weakref
-import zlib
-from array import array
-from bisect import bisect_left
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from itertools import accumulate
 from typing import Any, NamedTuple
 
 import numpy as np
 from whoosh import query as wq
 
-from .loading import restricted_load, restricted_loads
-from .positions import decode_positions, split_values, value_at
+from .positions import decode_positions
+from .postings import Posting, arrays, length_array, postings
 from .queries import GappedPhrase
 from .scoring import length_bytes, lucene_idf, norms
 
@@ -191,161 +185,11 @@ def _term(searcher: Any, q: wq.Term, weighting: Any) -> Matches:
             docs.append(found.docs)
             scores.append(found.scores)
             continue
-        ids, tf = _arrays(reader, q.fieldname, btext, field.format)
+        ids, tf = arrays(reader, q.fieldname, btext, field.format)
         score = bm25.idf * ((tf * bm25.k1_plus_1) / (tf + table[lengths[ids]]))
         docs.append(ids + offset)
         scores.append(score * q.boost if q.boost != 1.0 else score)
     return Matches(np.concatenate(docs), np.concatenate(scores)) if len(docs) > 1 else Matches(docs[0], scores[0])
-
-
-_LENGTH_ARRAYS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-
-def length_array(reader: Any, fieldname: str) -> Any:
-    """The length bytes of ``fieldname`` in one segment as a numpy array (None: unavailable)."""
-    by_field = _LENGTH_ARRAYS.setdefault(reader, {})
-    if fieldname not in by_field:
-        raw = length_bytes(reader, fieldname)
-        by_field[fieldname] = None if raw is None else np.frombuffer(raw, np.uint8)
-    return by_field[fieldname]
-
-
-DECODED_BYTES = 128 * 2**20  # decoded postings kept for the next queries (the most recently used)
-_DECODED: OrderedDict[tuple[object, str, bytes], tuple[Any, Any]] = OrderedDict()
-_DECODED_SIZE = [0]
-_TOKENS: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
-
-
-def _arrays(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, Any]:
-    """(document numbers, weights) of a term's postings in one segment, as arrays. The
-    arrays of the terms used last are kept, up to DECODED_BYTES in all (a reader's are
-    dropped with it at the latest when they are the least recently used): unpickling
-    postings is most of a query's matching, and the common words come back query after
-    query."""
-    with _LOCK:
-        key = (_TOKENS.setdefault(reader, object()), fieldname, btext)
-        found = _DECODED.get(key)
-        if found is not None:
-            _DECODED.move_to_end(key)
-            return found
-    found = _decode(reader, fieldname, btext, fmt)
-    size = found[0].nbytes + found[1].nbytes
-    with _LOCK:
-        if size <= DECODED_BYTES // 4 and key not in _DECODED:
-            _DECODED[key] = found
-            _DECODED_SIZE[0] += size
-            while _DECODED_SIZE[0] > DECODED_BYTES:
-                ids, weights = _DECODED.popitem(last=False)[1]
-                _DECODED_SIZE[0] -= ids.nbytes + weights.nbytes
-    return found
-
-
-def _decode(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, Any]:
-    blocks = _directory(reader, fieldname, btext, fmt)
-    deltas: list[int] = []
-    weights: list[float] = []
-    starts = []
-    for i in range(len(blocks.maxids)):
-        block_deltas, block_weights, _ = blocks.read(i)
-        starts.append(len(deltas))
-        deltas.extend(block_deltas)
-        if block_weights is None or isinstance(block_weights, float):
-            weights.extend([1.0 if block_weights is None else block_weights] * len(block_deltas))
-        else:
-            weights.extend(block_weights)
-    ids = np.array(deltas, np.int64)
-    if len(starts) > 1:  # each block's first delta is its first document: make it a delta
-        ids[starts[1:]] -= np.frombuffer(blocks.maxids, np.int64)[:-1]
-    return np.cumsum(ids), np.array(weights, np.float64)
-
-
-class _Directory(NamedTuple):
-    """Where each posting block of one term in one segment is: its last document, the
-    offsets of its data, whether it is compressed."""
-
-    maxids: array[int]
-    starts: array[int]
-    ends: array[int]
-    compressed: array[int]
-    postfile: Any
-
-    def read(self, i: int) -> tuple[Any, Any, Any]:
-        """Block ``i``'s (id deltas, weights, values) as the W3 codec pickled them."""
-        raw = self.postfile.get(self.starts[i], self.ends[i] - self.starts[i])
-        data: tuple[Any, Any, Any] = restricted_loads(zlib.decompress(raw) if self.compressed[i] else raw)
-        return data
-
-
-_LOCK = threading.Lock()  # the caches below are shared by the threads of a web server
-_DIRECTORIES: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[str, bytes], _Directory]] = weakref.WeakKeyDictionary()
-_HEAD = 80  # bytes read for a block's length and info (a pickled tuple of six numbers: ~40)
-DIRECTORY_TERMS = 4096  # terms whose block directories a segment reader keeps (the most recently used)
-
-
-def _directory(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> _Directory:
-    """The block directory of a term of one segment, kept while the reader lives: walking a
-    frequent term's block headers (a stop word's, for a phrase) costs 17 us a block, and
-    the same words come back query after query."""
-    with _LOCK:
-        kept = _DIRECTORIES.setdefault(reader, OrderedDict())
-        key = (fieldname, btext)
-        found = kept.get(key)
-        if found is not None:
-            kept.move_to_end(key)
-            return found
-    m = reader._terms.matcher(fieldname, btext, fmt)
-    found = _Directory(array("q"), array("q"), array("q"), array("b"), m._postfile)
-    get, at = m._postfile.get, m._baseoffset
-    while True:  # each block: its length (negative: the last), its pickled info, its data
-        head = get(at, _HEAD)
-        length = int.from_bytes(head[:4], "big", signed=True)
-        info = io.BytesIO(head[4:])
-        try:
-            _, maxid, _, compression, _, _ = restricted_load(info)
-        except (EOFError, pickle.UnpicklingError):  # a longer info than ever written: read it whole
-            info = io.BytesIO(get(at + 4, abs(length)))
-            _, maxid, _, compression, _, _ = restricted_load(info)
-        found.maxids.append(maxid)
-        found.starts.append(at + 4 + info.tell())
-        found.ends.append(at + 4 + abs(length))
-        found.compressed.append(1 if compression else 0)
-        if length < 0:
-            break
-        at += 4 + length
-    with _LOCK:
-        kept[key] = found
-        if len(kept) > DIRECTORY_TERMS:
-            kept.popitem(last=False)
-    return found
-
-
-Posting = tuple[float, bytes]  # (weight, value: the encoded positions)
-
-
-def _postings(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: list[int]) -> dict[int, Posting]:
-    """The posting of a term for each of ``docnums`` (ascending, of one segment) that has it:
-    only the blocks that may hold one are read (by their last document)."""
-    blocks = _directory(reader, fieldname, btext, fmt)
-    found: dict[int, Posting] = {}
-    block, ids, data, hits = -1, [], None, 0
-    for docnum in docnums:
-        if block < 0 or blocks.maxids[block] < docnum:
-            block = bisect_left(blocks.maxids, docnum, max(block, 0))
-            if block == len(blocks.maxids):
-                break
-            data, hits = blocks.read(block), 0
-            ids = list(accumulate(data[0]))
-        assert data is not None
-        i = bisect_left(ids, docnum)
-        if i < len(ids) and ids[i] == docnum:
-            weights, values = data[1], data[2]
-            if isinstance(values, bytes) and hits:  # a second document of the block: split them all
-                values = split_values(values)
-                data = (data[0], weights, values)
-            hits += 1
-            weight = 1.0 if weights is None else weights if isinstance(weights, float) else weights[i]
-            found[docnum] = (weight, value_at(values, i) if isinstance(values, bytes) else values[i])
-    return found
 
 
 def _phrase(searcher: Any, q: wq.Phrase, weighting: Any, within: Any = None) -> Scores:
@@ -377,21 +221,21 @@ def _phrase(searcher: Any, q: wq.Phrase, weighting: Any, within: Any = None) -> 
             continue
         ordered = sorted(btexts, key=lambda w: reader.doc_frequency(q.fieldname, btexts[w]))
         rarest = ordered[0]
-        candidates = _arrays(reader, q.fieldname, btexts[rarest], field.format)[0]
+        candidates = arrays(reader, q.fieldname, btexts[rarest], field.format)[0]
         if within is not None:
             candidates = np.intersect1d(candidates, within[(within >= offset) & (within < offset + reader.doc_count_all())]
                                         - offset, assume_unique=True)
         candidates = candidates.tolist()
-        postings: dict[str, dict[int, Posting]] = {}
+        held: dict[str, dict[int, Posting]] = {}
         for word in ordered:
-            postings[word] = _postings(reader, q.fieldname, btexts[word], field.format, candidates)
-            candidates = [d for d in candidates if d in postings[word]]
+            held[word] = postings(reader, q.fieldname, btexts[word], field.format, candidates)
+            candidates = [d for d in candidates if d in held[word]]
             if not candidates:
                 break
         for docnum in candidates:
-            at = {w: decode_positions(postings[w][docnum][1]) for w in scorers}
+            at = {w: decode_positions(held[w][docnum][1]) for w in scorers}
             if _in_sequence([at[w] for w in words], distances):
-                score = sum(scorers[w].score(postings[w][docnum][0], lengths[docnum]) for w in words)
+                score = sum(scorers[w].score(held[w][docnum][0], lengths[docnum]) for w in words)
                 scores[docnum + offset] = score * boost if boost != 1.0 else score
     return scores
 
@@ -454,7 +298,7 @@ def term_positions(searcher: Any, fieldname: str, terms: Iterable[str],
             btext = field.to_bytes(term)
             if (fieldname, btext) not in reader:
                 continue
-            for docnum, (_, value) in _postings(reader, fieldname, btext, field.format, local).items():
+            for docnum, (_, value) in postings(reader, fieldname, btext, field.format, local).items():
                 found[docnum + offset].extend((pos, term) for pos in decode_positions(value))
     for positions in found.values():
         positions.sort()
