@@ -336,7 +336,7 @@ def reindex_changed_part(cli: Path, archive: Archive, index: Path) -> float:
     path = sorted(archive.parts.glob("*.jsonl"))[PARTS // 2]
     original = path.read_bytes()
     try:
-        records = [json.loads(line) for line in original.decode("utf-8").splitlines() if line.strip()]
+        records = [json.loads(line) for line in original.decode("utf-8").split("\n") if line.strip()]  # not splitlines(): U+2028 inside a string is not a line end
         path.write_text("".join(json.dumps(r | {"body": f"{r.get('body', '')}\n{ADDED}"}, ensure_ascii=False) + "\n"
                                 for r in records), encoding="utf-8")
         return cli_index(cli, archive.parts, index).wall
