@@ -88,7 +88,7 @@ def _clause(searcher: Any, q: wq.Query, weighting: Any, within: Any = None) -> M
             for i in sorted(range(len(positive)), key=lambda i: _has_phrase(positive[i])):
                 parts[i] = _clause(searcher, positive[i], weighting, within)
                 within = parts[i].docs if within is None else np.intersect1d(within, parts[i].docs, assume_unique=True)
-            found = _intersection([parts[i] for i in range(len(positive))])
+            found = _intersection([parts[i] for i in range(len(positive))], within)
             excluded = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
             for clause in excluded:
                 keep = ~np.isin(found.docs, _clause(searcher, clause, weighting).docs, assume_unique=True)
@@ -126,10 +126,9 @@ def _union(parts: list[Matches], size: int) -> Matches:
     return Matches(docs, scores[docs])
 
 
-def _intersection(parts: list[Matches]) -> Matches:
-    common = min(parts, key=len).docs
-    for part in parts:
-        common = np.intersect1d(common, part.docs, assume_unique=True)
+def _intersection(parts: list[Matches], common: Any) -> Matches:
+    """The documents of ``common`` (those of every part, already intersected), their scores
+    summed in the parts' order."""
     total = np.zeros(len(common))
     for part in parts:
         total += part.scores[np.searchsorted(part.docs, common)]
