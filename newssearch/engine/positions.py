@@ -74,13 +74,18 @@ def count_positions(value: bytes) -> int:
     return _extent(value, 0)[1]
 
 
+def _value_end(data: bytes, at: int) -> int:
+    """Where the value starting at ``at`` of a block's joined values ends."""
+    start, n, code = _extent(data, at)
+    return start + n * (2 if code == "H" else 4)
+
+
 def split_values(data: bytes) -> tuple[bytes, ...]:
     """The values of a block, from the byte string they were joined into."""
     values = []
     at, end = 0, len(data)
     while at < end:
-        start, n, code = _extent(data, at)
-        stop = start + n * (2 if code == "H" else 4)
+        stop = _value_end(data, at)
         values.append(data[at:stop])
         at = stop
     return tuple(values)
@@ -90,10 +95,8 @@ def value_at(data: bytes, index: int) -> bytes:
     """The ``index``-th value of a block's joined values (split_values(data)[index])."""
     at = 0
     for _ in range(index):
-        start, n, code = _extent(data, at)
-        at = start + n * (2 if code == "H" else 4)
-    start, n, code = _extent(data, at)
-    return data[at:start + n * (2 if code == "H" else 4)]
+        at = _value_end(data, at)
+    return data[at:_value_end(data, at)]
 
 
 class FrenchPositions(Positions):
