@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newssearch import NewsIndex
-from newssearch.engine.positions import count_positions, decode_positions, encode_positions, split_values, value_at
+from newssearch.engine.positions import count_positions, decode_positions, encode_positions, split_values, values_at
 
 POSITIONS = [
     [0],
@@ -36,12 +36,28 @@ def test_a_single_small_position_takes_three_bytes() -> None:
     assert len(encode_positions([300])) == 3 and len(encode_positions([1, 2])) == 5
 
 
-def test_joined_values_split_back() -> None:
-    values = [encode_positions(p) for p in POSITIONS]
-    assert split_values(b"".join(values)) == tuple(values)
-    assert split_values(b"") == ()
+BLOCKS = [
+    POSITIONS,
+    [[i] for i in range(0, 128 * 500, 500)],  # single positions only: the 3-byte fast path
+    [[1], [2], [1, 2], [3]],  # one value of two positions among single ones
+    [[1], [], [2]],  # an empty value (1 byte) shifts the 3-byte grid
+    [[65536], [1]],  # single but wide: not 3 bytes
+    [[1]] * 85 + [[0x0101], [2, 3]],  # position 257 is bytes 01 01, then a two-position value
+]
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=range(len(BLOCKS)))
+def test_joined_values_split_back(block: list[list[int]]) -> None:
+    values = [encode_positions(p) for p in block]
     joined = b"".join(values)
-    assert [value_at(joined, i) for i in range(len(values))] == values
+    assert split_values(joined) == tuple(values)
+    assert values_at(joined, list(range(len(values)))) == values
+    for picked in ([0], [len(values) - 1], list(range(0, len(values), 2)), list(range(1, len(values), 3))):
+        assert values_at(joined, picked) == [values[i] for i in picked]
+
+
+def test_no_values_split_to_none() -> None:
+    assert split_values(b"") == ()
 
 
 def test_phrases_and_counts_across_blocks(tmp_path: Path) -> None:

@@ -76,12 +76,22 @@ def count_positions(value: bytes) -> int:
 
 def _value_end(data: bytes, at: int) -> int:
     """Where the value starting at ``at`` of a block's joined values ends."""
-    start, n, code = _extent(data, at)
-    return start + n * (2 if code == "H" else 4)
+    head = data[at]
+    if head < _LONG_H:
+        return at + 1 + 2 * head
+    return at + 5 + (4 if head == _LONG_I else 2) * int.from_bytes(data[at + 1:at + 5], "little")
+
+
+def _single_positions(data: bytes) -> bool:
+    """Whether every value of the joined ``data`` is one position (3 bytes starting 0x01),
+    the usual block of a word that is not common: then value i is data[3i:3i+3]."""
+    return len(data) % 3 == 0 and data[::3].count(_ONE) == len(data) // 3
 
 
 def split_values(data: bytes) -> tuple[bytes, ...]:
     """The values of a block, from the byte string they were joined into."""
+    if _single_positions(data):
+        return tuple(data[at:at + 3] for at in range(0, len(data), 3))
     values = []
     at, end = 0, len(data)
     while at < end:
@@ -91,12 +101,18 @@ def split_values(data: bytes) -> tuple[bytes, ...]:
     return tuple(values)
 
 
-def value_at(data: bytes, index: int) -> bytes:
-    """The ``index``-th value of a block's joined values (split_values(data)[index])."""
-    at = 0
-    for _ in range(index):
-        at = _value_end(data, at)
-    return data[at:_value_end(data, at)]
+def values_at(data: bytes, indexes: list[int]) -> list[bytes]:
+    """The values at ``indexes`` (ascending) of a block's joined values, in one walk."""
+    if _single_positions(data):
+        return [data[3 * i:3 * i + 3] for i in indexes]
+    found, at, i = [], 0, 0
+    for want in indexes:
+        while i < want:
+            head = data[at]  # _value_end, inlined: this loop is the reading of a phrase's positions
+            at = at + 1 + 2 * head if head < _LONG_H else _value_end(data, at)
+            i += 1
+        found.append(data[at:_value_end(data, at)])
+    return found
 
 
 class FrenchPositions(Positions):

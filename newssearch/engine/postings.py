@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .loading import restricted_load, restricted_loads
-from .positions import split_values, value_at
+from .positions import values_at
 from .scoring import length_bytes
 
 
@@ -149,27 +149,35 @@ def _directory(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> _Director
 Posting = tuple[float, bytes]  # (weight, value: the encoded positions)
 
 
+def _resolve(data: Any, held: list[tuple[int, int]], found: dict[int, Posting]) -> None:
+    """Put in ``found`` the postings at the ``held`` (index in the block, docnum) pairs of
+    a decoded block ``data``, its values read in one walk."""
+    weights, values = data[1], data[2]
+    indexes = [i for i, _ in held]
+    picked = values_at(values, indexes) if isinstance(values, bytes) else [values[i] for i in indexes]
+    for (i, docnum), value in zip(held, picked):
+        found[docnum] = (1.0 if weights is None else weights if isinstance(weights, float) else weights[i], value)
+
+
 def postings(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: list[int]) -> dict[int, Posting]:
     """The posting of a term for each of ``docnums`` (ascending, of one segment) that has it:
     only the blocks that may hold one are read (by their last document)."""
     blocks = _directory(reader, fieldname, btext, fmt)
     found: dict[int, Posting] = {}
-    block, ids, data, hits = -1, [], None, 0
+    block, ids, data = -1, [], None
+    held: list[tuple[int, int]] = []  # (index in the block, docnum) of the documents found in it
     for docnum in docnums:
         if block < 0 or blocks.maxids[block] < docnum:
-            block = bisect_left(blocks.maxids, docnum, max(block, 0))
+            if held:
+                _resolve(data, held, found)
+            block, held = bisect_left(blocks.maxids, docnum, max(block, 0)), []
             if block == len(blocks.maxids):
                 break
-            data, hits = blocks.read(block), 0
+            data = blocks.read(block)
             ids = list(accumulate(data[0]))
-        assert data is not None
         i = bisect_left(ids, docnum)
         if i < len(ids) and ids[i] == docnum:
-            weights, values = data[1], data[2]
-            if isinstance(values, bytes) and hits:  # a second document of the block: split them all
-                values = split_values(values)
-                data = (data[0], weights, values)
-            hits += 1
-            weight = 1.0 if weights is None else weights if isinstance(weights, float) else weights[i]
-            found[docnum] = (weight, value_at(values, i) if isinstance(values, bytes) else values[i])
+            held.append((i, docnum))
+    if held:
+        _resolve(data, held, found)
     return found
