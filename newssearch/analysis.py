@@ -259,11 +259,21 @@ class FrenchAnalyzer(CompositeAnalyzer):
         ``self(text, chars=True)`` gives."""
         words = self.items[1].words
         get, term_of = words._cache.get, words.term
-        spans = []
-        for word, start, end in words_at(text):
+        spans: list[tuple[str, int, int]] = []
+        add = spans.append
+        elisions = "'" in text or "’" in text
+        for match in _WORD.finditer(text):  # words_at(), inlined: snippets run this on every hit
+            word = match.group()
+            start, end = match.span()
+            if elisions and ("'" in word or "’" in word) and (elided := _ELISION.match(word)):
+                cut = elided.end()
+                term = get(word[:cut]) or term_of(word[:cut])
+                if term and term[0] != STOP_MARK:
+                    add((term, start, start + cut))
+                word, start = word[cut:], start + cut
             term = get(word) or term_of(word)
             if term and term[0] != STOP_MARK:
-                spans.append((term, start, end))
+                add((term, start, end))
         return spans
 
 
