@@ -165,6 +165,25 @@ def test_did_you_mean_prefers_the_nearest_word_to_the_most_frequent(tmp_path: Pa
         assert ix.query("juoeur").suggestion == "joueur"
 
 
+def test_did_you_mean_sees_words_added_after_a_query(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The terms kept by prefix for "did you mean" belong to one reader: a word indexed after
+    a query is suggested by the next; and with nothing kept, suggestions are the same."""
+    from newssearch.engine import queries
+
+    from .conftest import write_jsonl
+
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "title": "Semaine", "body": "Les jours passent."}])
+    write_jsonl(tmp_path / "b.jsonl", [{"id": f"b{i}", "title": "Le joueur", "body": "Un joueur."} for i in range(3)])
+    with NewsIndex.open(tmp_path / "ix", create=True) as ix:
+        ix.add([tmp_path / "a.jsonl"])
+        assert ix.query("juoeur").suggestion == "jours"
+        ix.add([tmp_path / "b.jsonl"])
+        assert ix.query("juoeur").suggestion == "joueur"
+        monkeypatch.setattr(queries, "PREFIXED_TERMS", 0)
+        assert ix.query("juoeur").suggestion == "joueur"
+        assert ix.query("jouers").suggestion == "joueur"
+
+
 @pytest.fixture(scope="module")
 def politics(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
     """Mélenchon in 25 articles and Sarkozy in 21, each misspelt once (as in real archives)."""
