@@ -48,8 +48,12 @@ def term_matcher(schema: Any, terms: Iterable[str], prefixes: Iterable[str] = ()
                  weights: Mapping[str, float] | None = None) -> TermMatcher:
     """A matcher of the query's terms and prefixes in text analysed like the body."""
     analyzer = schema[BODY].analyzer
-    spans = getattr(analyzer, "spans", None)
-    if spans is None:  # another analyzer than the French chain: through its Token objects
+    terms, prefixes = frozenset(terms), tuple(prefixes)
+    if hasattr(analyzer, "spans_of"):  # the French chain: only the query's words are located
+        def spans(text: str) -> Iterable[tuple[str, int, int]]:
+            found: list[tuple[str, int, int]] = analyzer.spans_of(text, terms, prefixes)
+            return found
+    else:  # another analyzer: through its Token objects
         def spans(text: str) -> Iterable[tuple[str, int, int]]:
             return ((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))
     return TermMatcher(spans, terms, prefixes, weights)

@@ -23,14 +23,6 @@ from .schema import BODY, TITLE, VECTOR
 from .semantic import cosines, question_vector
 
 
-def matched(analyzer: Any, text: str, terms: frozenset[str]) -> tuple[list[tuple[int, str]], set[str]]:
-    """(position, term) of every query term in ``text``, and the words that gave them as
-    written (folded, not stemmed): one pass of the analyzer's fast path."""
-    found, terms_at = analyzer.words_and_terms(text)
-    positions = [(pos, term) for pos, term in enumerate(terms_at) if term in terms]
-    return positions, {exact_form(found[pos]) for pos, _ in positions}
-
-
 def closeness(found: list[tuple[int, str]], window: int) -> int:
     """The largest number of distinct terms found within ``window`` consecutive positions."""
     best = 0
@@ -129,8 +121,8 @@ def _rescore(searcher: Any, head: list[tuple[int, float]], parsed: ParsedQuery, 
         if ranking.pairs and ordered:
             score *= 1 + ranking.pairs * max(pair_share(body, ordered), pair_share(title, ordered))
         if exact:
-            written = (matched(analyzer, stored.get(BODY, "")[:SNIPPET_SCAN_CHARS], terms)[1]
-                       | matched(analyzer, stored.get(TITLE, ""), terms)[1])
+            written = {exact_form(word) for word in (analyzer.written(stored.get(BODY, "")[:SNIPPET_SCAN_CHARS], terms)
+                                                     | analyzer.written(stored.get(TITLE, ""), terms))}
             score *= 1 + exact_weight * len(exact & written) / len(exact)
         rescored.append((docnum, score))
     return rescored, vectors

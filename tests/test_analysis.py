@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newssearch.analysis import FRENCH_STOP_WORDS, analyse, fold, french_analyzer
 
@@ -124,10 +126,37 @@ def test_index_fast_path_gives_the_same_postings(text: str) -> None:
     assert fast == [(t, 0 if t.startswith("_") else f, w, v) for t, f, w, v in slow]
 
 
-@pytest.mark.parametrize("text", [
+SNIPPET_TEXTS = [
     "envoi de chars à l’Ukraine", "Les États-Unis, aujourd'hui !", "", "le la", "L'ŒUVRE d’art qu’il aime",
-    "jusqu'à l'an 2023 : 12,5 % des élèves", "l’ seul, d'", "rock'n'roll et l'euro"])
-def test_snippet_fast_path_gives_the_tokens_spans(text: str) -> None:
+    "jusqu'à l'an 2023 : 12,5 % des élèves", "l’ seul, d'", "rock'n'roll et l'euro",
+    "l'État d'État x'État _État État_ 2État État2 ''État 'État l’État États étatique", "char chars Char. CHARS",
+    "aujourd'hui, aujourd’hui et hui", "d'l'État qu'aujourd'hui", "Le Monde et le monde du Monde",
+]
+
+
+def _token_spans(text: str, terms: frozenset[str], prefixes: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """What the Token pipeline gives, filtered as spans_of filters."""
+    return [(t.text, t.startchar, t.endchar) for t in french_analyzer()(text, chars=True)
+            if t.text in terms or (prefixes and t.text.startswith(prefixes))]
+
+
+@pytest.mark.parametrize("text", SNIPPET_TEXTS)
+@pytest.mark.parametrize("terms, prefixes", [
+    (frozenset(analyse("chars Ukraine État aujourd'hui monde euro roll œuvre an élève")), ()),
+    (frozenset({"etat", "hui", "l", "_l", "_de"}), ()),  # stop words' terms are never given
+    (frozenset(), ("e", "a", "c")),
+    (frozenset({"char"}), ("mond",)),
+])
+def test_snippet_fast_path_gives_the_tokens_spans(text: str, terms: frozenset[str], prefixes: tuple[str, ...]) -> None:
     analyzer = french_analyzer()
-    slow = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True)]
-    assert analyzer.spans(text) == slow
+    assert analyzer.spans_of(text, terms, prefixes) == _token_spans(text, terms, prefixes)
+    assert analyzer.spans_of(text, terms, prefixes) == _token_spans(text, terms, prefixes)  # cached words
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["l'", "d’", "qu'", "État", "état", "x", "_", "2", "'", "’", " ", "-", "aujourd'hui",
+                                 "chars", "Char", "é", ".", "\n", "hui", "il"]), max_size=25),
+       st.sets(st.sampled_from(["etat", "char", "hui", "aujourd'hui", "x", "2", "l", "_l"])))
+def test_snippet_fast_path_agrees_on_any_text(pieces: list[str], terms: set[str]) -> None:
+    text = "".join(pieces)
+    assert french_analyzer().spans_of(text, frozenset(terms)) == _token_spans(text, frozenset(terms), ())
