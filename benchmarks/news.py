@@ -159,6 +159,8 @@ VARIANTS = (
     NewsVariant("b 1.0", {"b": 1.0}),
     NewsVariant("no coordination (0)", {"coordination": 0.0}),
     NewsVariant("coordination 1", {"coordination": 1.0}),
+    NewsVariant("pasted text coordinated like questions (pasted_coordination 2)", {"pasted_coordination": 2.0}),
+    NewsVariant("pasted_coordination 0", {"pasted_coordination": 0.0}),
     NewsVariant("coordination by word count (idf_coordination off)", {"idf_coordination": False}),
     NewsVariant("no proximity (0)", {"proximity": 0.0}),
     NewsVariant("pairs off (0)", {"pairs": 0.0}),

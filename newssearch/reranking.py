@@ -98,6 +98,7 @@ def _rescore(searcher: Any, head: list[tuple[int, float]], parsed: ParsedQuery, 
     the stored text is read again only for the words as written (``exact``)."""
     terms, ordered = parsed.terms, parsed.ordered
     exact_weight = ranking.pasted_exact if pasted else ranking.exact
+    coordination = ranking.pasted_coordination if pasted else ranking.coordination
     exact = parsed.exact if exact_weight else frozenset()
     analyzer = searcher.schema[BODY].analyzer
     weights = {t: searcher.idf(BODY, t) if ranking.idf_coordination else 1.0 for t in terms}
@@ -117,7 +118,7 @@ def _rescore(searcher: Any, head: list[tuple[int, float]], parsed: ParsedQuery, 
         else:
             share = sum(weights[t] for t in {t for _, t in body} | in_title) / total
         near = (max(closeness(body, ranking.window), closeness(title, ranking.window)) - 1) / (len(terms) - 1)
-        score *= share ** ranking.coordination * (1 + ranking.proximity * max(near, 0))
+        score *= share ** coordination * (1 + ranking.proximity * max(near, 0))
         if ranking.pairs and ordered:
             score *= 1 + ranking.pairs * max(pair_share(body, ordered), pair_share(title, ordered))
         if exact:

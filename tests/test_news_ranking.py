@@ -52,6 +52,20 @@ def test_headlines_find_their_article(news: NewsIndex, query: str, first: str) -
     assert ids(news, query)[0] == first
 
 
+@pytest.mark.parametrize("query, pasted", [
+    ("Festival de théâtre à Marseille : le bilan d'une exposition sur la mer", True),  # a headline
+    ("Quel bilan pour le festival de théâtre de Marseille ?", False),  # a question
+])
+def test_pasted_text_has_its_own_coordination(news: NewsIndex, query: str, pasted: bool) -> None:
+    """A headline's words are paraphrased in its article: pasted text is coordinated with
+    ``pasted_coordination``, questions and keywords with ``coordination``."""
+    def scores(**changes: float) -> list[tuple[str, float]]:
+        return [(hit.id, hit.score) for hit in news.search(query, limit=10, ranking=Ranking(**changes))]
+
+    assert (scores(pasted_coordination=0.5) != scores(pasted_coordination=2.0)) == pasted
+    assert (scores(coordination=0.5) != scores(coordination=2.0)) != pasted
+
+
 def test_a_short_quoted_phrase_is_still_required(news: NewsIndex) -> None:
     assert ids(news, '"Français de demain"') == ["report"]
     assert ids(news, '"Français de Lyon"') == []
@@ -63,7 +77,8 @@ def test_a_long_quotation_alone_finds_the_exact_phrase_first(news: NewsIndex) ->
 
 def test_coordination_over_the_whole_article_favoured_the_long_page(news: NewsIndex) -> None:
     query = "Festival de théâtre à Marseille : le bilan d'une exposition sur la mer"
-    assert ids(news, query, ranking=Ranking(passage=0, b=0.75, lucene_idf=False, pasted_exact=1.0))[0] == "long"
+    assert ids(news, query, ranking=Ranking(passage=0, b=0.75, lucene_idf=False, pasted_exact=1.0,
+                                                pasted_coordination=2.0))[0] == "long"
 
 
 def test_positions_from_the_postings_are_the_analysers(news: NewsIndex) -> None:
