@@ -69,21 +69,67 @@ def arrays(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, An
 
 def _decode(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, Any]:
     blocks = _directory(reader, fieldname, btext, fmt)
-    deltas: list[int] = []
-    weights: list[float] = []
-    starts = []
+    deltas, weights = [], []
     for i in range(len(blocks.maxids)):
-        block_deltas, block_weights, _ = blocks.read(i)
-        starts.append(len(deltas))
-        deltas.extend(block_deltas)
-        if block_weights is None or isinstance(block_weights, float):
-            weights.extend([1.0 if block_weights is None else block_weights] * len(block_deltas))
-        else:
-            weights.extend(block_weights)
-    ids = np.array(deltas, np.int64)
-    if len(starts) > 1:  # each block's first delta is its first document: make it a delta
-        ids[starts[1:]] -= np.frombuffer(blocks.maxids, np.int64)[:-1]
-    return np.cumsum(ids), np.array(weights, np.float64)
+        raw = blocks.raw(i)
+        found = _plain_block(raw)
+        if found is None:  # another layout: unpickled
+            block_deltas, block_weights, _ = restricted_loads(raw)
+            n = len(block_deltas)
+            found = (np.array(block_deltas, np.int64),
+                     np.full(n, 1.0 if block_weights is None else block_weights)
+                     if block_weights is None or isinstance(block_weights, float) else np.array(block_weights, np.float64))
+        deltas.append(found[0])
+        weights.append(found[1])
+    ids = np.concatenate(deltas) if deltas else np.zeros(0, np.int64)
+    if len(deltas) > 1:  # each block's first delta is its first document: make it a delta
+        starts = np.cumsum([len(d) for d in deltas[:-1]])
+        ids[starts] -= np.frombuffer(blocks.maxids, np.int64)[:-1]
+    return np.cumsum(ids), (np.concatenate(weights) if weights else np.zeros(0, np.float64))
+
+
+_MARK_OPS = b"\x80\x02("  # protocol 2, then the MARK of a tuple of 4 ids or more
+_ONE_BYTE_INT, _TWO_BYTE_INT, _FOUR_BYTE_INT = ord("K"), ord("M"), ord("J")
+_TUPLE, _BINPUT, _FLOAT, _NONE = ord("t"), ord("q"), ord("G"), ord("N")
+
+
+def _plain_block(data: bytes) -> tuple[Any, Any] | None:
+    """(id deltas, weights) of a block's pickle read as bytes, without unpickling, in the
+    layout of a frequent word's blocks: a tuple of ids whose deltas after the first each fit
+    one byte, then a tuple of floats (or one float, or None). None for any other layout
+    (fewer than 4 postings, a delta of 256 or more...): the caller unpickles it."""
+    if len(data) < 16 or not data.startswith(_MARK_OPS):
+        return None
+    op = data[3]
+    if op == _ONE_BYTE_INT:
+        first, at = data[4], 5
+    elif op == _TWO_BYTE_INT:
+        first, at = int.from_bytes(data[4:6], "little"), 6
+    elif op == _FOUR_BYTE_INT:
+        first, at = int.from_bytes(data[4:8], "little", signed=True), 8
+    else:
+        return None
+    buf = np.frombuffer(data, np.uint8)
+    ops = buf[at::2]
+    ones = int(np.argmin(ops == _ONE_BYTE_INT)) if len(ops) else 0  # the one-byte ints that follow
+    end = at + 2 * ones
+    if end + 2 >= len(data) or data[end] != _TUPLE or data[end + 1] != _BINPUT:
+        return None
+    n = ones + 1
+    ids = np.empty(n, np.int64)
+    ids[0] = first
+    ids[1:] = buf[at + 1:end:2]
+    at = end + 3  # after the ids' TUPLE and BINPUT
+    op = data[at] if at < len(data) else -1
+    if op == _NONE:
+        return ids, np.ones(n)
+    if op == _FLOAT and at + 9 <= len(data):
+        return ids, np.full(n, float(np.frombuffer(data, ">f8", 1, at + 1)[0]))
+    stop = at + 1 + 9 * n
+    if op != ord("(") or stop >= len(data) or data[stop] != _TUPLE or not (buf[at + 1:stop:9] == _FLOAT).all():
+        return None
+    weights = np.ndarray((n,), ">f8", data, at + 2, (9,)).astype(np.float64)
+    return ids, weights
 
 
 class _Directory(NamedTuple):
@@ -96,10 +142,14 @@ class _Directory(NamedTuple):
     compressed: array[int]
     postfile: Any
 
+    def raw(self, i: int) -> bytes:
+        """Block ``i``'s pickle of (id deltas, weights, values), decompressed."""
+        raw = self.postfile.get(self.starts[i], self.ends[i] - self.starts[i])
+        return zlib.decompress(raw) if self.compressed[i] else bytes(raw)
+
     def read(self, i: int) -> tuple[Any, Any, Any]:
         """Block ``i``'s (id deltas, weights, values) as the W3 codec pickled them."""
-        raw = self.postfile.get(self.starts[i], self.ends[i] - self.starts[i])
-        data: tuple[Any, Any, Any] = restricted_loads(zlib.decompress(raw) if self.compressed[i] else raw)
+        data: tuple[Any, Any, Any] = restricted_loads(self.raw(i))
         return data
 
 
