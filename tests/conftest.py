@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,12 @@ from click.testing import CliRunner
 from newssearch import NewsIndex
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A shell without job control (`nohup cmd &`, some CI runners) starts its background jobs with
+# SIGINT ignored, which children inherit through exec: the Ctrl-C tests' processes would never
+# see the signal they are sent. A handler is reset to the default at exec, so they do.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 SEED = ROOT / "seeds" / "000_dd46387fd205eafe.txt"
 
 SEED_FORMAT = """{title}
