@@ -299,10 +299,10 @@ class FrenchAnalyzer(CompositeAnalyzer):
         """(start, end, term) of the indexed words (not stop words) of one ``_WORD`` match:
         two with an elision. Kept for the matches with an apostrophe (``l'État``), which the
         word cache does not hold whole."""
-        pieces = [(0, len(raw), raw)]
-        if ("'" in raw or "’" in raw) and (elided := _ELISION.match(raw)):
-            pieces = [(0, elided.end(), raw[:elided.end()]), (elided.end(), len(raw), raw[elided.end():])]
-        words = self.items[1].words
+        words, pieces, start = self.items[1].words, [], 0
+        for word in word_list(raw):  # the match itself, or its elision and the rest
+            pieces.append((start, start + len(word), word))
+            start += len(word)
         found = tuple((start, end, term) for start, end, word in pieces
                       if (term := words.term(word)) and term[0] != STOP_MARK)
         if "'" in raw or "’" in raw:

@@ -75,10 +75,7 @@ def _decode(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, A
         found = _plain_block(raw)
         if found is None:  # another layout: unpickled
             block_deltas, block_weights, _ = restricted_loads(raw)
-            n = len(block_deltas)
-            found = (np.array(block_deltas, np.int64),
-                     np.full(n, 1.0 if block_weights is None else block_weights)
-                     if block_weights is None or isinstance(block_weights, float) else np.array(block_weights, np.float64))
+            found = np.array(block_deltas, np.int64), _weight_array(block_weights, len(block_deltas))
         deltas.append(found[0])
         weights.append(found[1])
     ids = np.concatenate(deltas) if deltas else np.zeros(0, np.int64)
@@ -86,6 +83,14 @@ def _decode(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, A
         starts = np.cumsum([len(d) for d in deltas[:-1]])
         ids[starts] -= np.frombuffer(blocks.maxids, np.int64)[:-1]
     return np.cumsum(ids), (np.concatenate(weights) if weights else np.zeros(0, np.float64))
+
+
+def _weight_array(weights: Any, n: int) -> Any:
+    """A block's ``n`` weights as the W3 codec stores them (None: all 1.0; one float: all
+    the same; else one each) as an array."""
+    if weights is None or isinstance(weights, float):
+        return np.full(n, 1.0 if weights is None else weights)
+    return np.array(weights, np.float64)
 
 
 _MARK_OPS = b"\x80\x02("  # protocol 2, then the MARK of a tuple of 4 ids or more
@@ -122,9 +127,9 @@ def _plain_block(data: bytes) -> tuple[Any, Any] | None:
     at = end + 3  # after the ids' TUPLE and BINPUT
     op = data[at] if at < len(data) else -1
     if op == _NONE:
-        return ids, np.ones(n)
+        return ids, _weight_array(None, n)
     if op == _FLOAT and at + 9 <= len(data):
-        return ids, np.full(n, float(np.frombuffer(data, ">f8", 1, at + 1)[0]))
+        return ids, _weight_array(float(np.frombuffer(data, ">f8", 1, at + 1)[0]), n)
     stop = at + 1 + 9 * n
     if op != ord("(") or stop >= len(data) or data[stop] != _TUPLE or not (buf[at + 1:stop:9] == _FLOAT).all():
         return None
