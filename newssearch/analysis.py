@@ -240,9 +240,7 @@ class FrenchAnalyzer(CompositeAnalyzer):
     def __init__(self) -> None:
         super().__init__(FrenchTokenizer(), FrenchFilter())
 
-    @staticmethod
-    def is_stop_term(term: str) -> bool:
-        return is_stop_term(term)
+    is_stop_term = staticmethod(is_stop_term)
 
     def terms(self, text: str) -> list[str]:
         """The term at each position of ``text``, stop words' terms included."""

@@ -32,6 +32,22 @@ def test_positions_round_trip(positions: list[int]) -> None:
     assert count_positions(value) == len(positions)
 
 
+def _layout(positions: list[int]) -> bytes:
+    """The value layout the module's documentation gives, built the slow way."""
+    deltas = [b - a for a, b in zip([0, *positions], positions)]
+    if any(d > 65535 for d in deltas):
+        return bytes((255,)) + len(deltas).to_bytes(4, "little") + b"".join(d.to_bytes(4, "little") for d in deltas)
+    head = bytes((len(deltas),)) if len(deltas) < 254 else bytes((254,)) + len(deltas).to_bytes(4, "little")
+    return head + b"".join(d.to_bytes(2, "little") for d in deltas)
+
+
+@pytest.mark.parametrize("positions", POSITIONS + [[65534, 65535], [1, 65536], list(range(60_000, 60_253))])
+def test_positions_are_written_in_the_documented_layout(positions: list[int]) -> None:
+    """The fast paths (a table of single positions, one struct per count) write the bytes
+    every index already holds."""
+    assert encode_positions(positions) == _layout(positions)
+
+
 def test_a_single_small_position_takes_three_bytes() -> None:
     assert len(encode_positions([300])) == 3 and len(encode_positions([1, 2])) == 5
 

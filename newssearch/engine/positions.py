@@ -20,11 +20,12 @@ reads its phrases correctly.
 
 from __future__ import annotations
 
+import struct
 import sys
 from array import array
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
 from itertools import accumulate
+from operator import sub
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3LeafMatcher, W3PostingsWriter
@@ -33,15 +34,25 @@ from whoosh.formats import Positions
 _SWAP = sys.byteorder == "big"
 _ONE = b"\x01"
 _LONG_H, _LONG_I = 254, 255
+_PACK = [struct.Struct(f"<B{n}H").pack for n in range(_LONG_H)]  # count byte, n 16-bit deltas
+_SINGLES: list[bytes] = []  # the value of each single position < 65536, built on first use (indexing)
+
+
+def _singles() -> list[bytes]:
+    if not _SINGLES:
+        _SINGLES.extend(_ONE + i.to_bytes(2, "little") for i in range(65536))
+    return _SINGLES
 
 
 def encode_positions(positions: list[int]) -> bytes:
     """The value of one posting: its positions (ascending), as count and deltas."""
-    if len(positions) == 1 and positions[0] < 65536:
-        return _ONE + positions[0].to_bytes(2, "little")
+    n = len(positions)
+    if n < _LONG_H and positions and positions[-1] < 65536:  # every delta fits 16 bits
+        if n == 1:
+            return _singles()[positions[0]]
+        return _PACK[n](n, positions[0], *map(sub, positions[1:], positions))
     deltas = [b - a for a, b in zip([0, *positions], positions)]
     wide = bool(deltas) and max(deltas) > 65535
-    n = len(deltas)
     if n < _LONG_H and not wide:
         head = bytes((n,))
     else:
@@ -142,19 +153,29 @@ class FrenchPositions(Positions):
     def decode_weight(self, valuestring: bytes) -> float:
         return float(count_positions(valuestring) * self.field_boost)
 
-    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterable[tuple[str, int, float, bytes]]:
         terms_of = getattr(analyzer, "terms", None)
         if terms_of is None or not isinstance(value, str):
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        positions: defaultdict[str, list[int]] = defaultdict(list)
-        for pos, term in enumerate(terms_of(value)):
-            if term:
-                positions[term].append(pos)
-        boost, unscored = self.field_boost, analyzer.is_stop_term
-        for term, poslist in positions.items():
-            n = len(poslist)
-            yield term, 0 if unscored(term) else n, n * boost, self.encode(poslist)
+            return super().word_values(value, analyzer, **kwargs)  # type: ignore[no-any-return]
+        return postings(terms_of(value), self.field_boost, analyzer.is_stop_term)
+
+
+def postings(terms: list[str], boost: float, unscored: Callable[[str], bool]) -> list[tuple[str, int, float, bytes]]:
+    """(term, frequency, weight, value) of each term of a text given as the term at each of
+    its positions ("" for none), in the order they first come; the terms ``unscored`` says
+    are stop words' get a frequency of 0. A list, built in one pass: indexing calls it on
+    every field of every article."""
+    positions: dict[str, list[int]] = {}
+    get = positions.get
+    for pos, term in enumerate(terms):
+        found = get(term)
+        if found is None:
+            positions[term] = [pos]
+        else:
+            found.append(pos)
+    positions.pop("", None)
+    return [(term, 0 if unscored(term) else len(poslist), len(poslist) * boost, encode_positions(poslist))
+            for term, poslist in positions.items()]
 
 
 WHOOSH_MINI_VALUES = W3PostingsWriter._mini_values
