@@ -468,3 +468,81 @@ def test_told_title_says_whether_a_text_speaks_of_its_title(title: str, text: st
     from newssearch.grouping import _words, told_title
 
     assert told_title(title, _words(text)[1]) is told
+
+
+def _stream(n: int) -> list[Any]:
+    """Articles with varied texts, and a Skipped item among them (which has no fingerprint)."""
+    from newssearch.documents import Article, Skipped
+
+    rng = random.Random(5)
+    words = DISPATCH.split()
+    out: list[Any] = []
+    for i in range(n):
+        rng.shuffle(words)
+        out.append(Article(id=f"a{i}", title=f"Titre {i} du Sénat", body=" ".join(words[:20 + i % 30]), path="p"))
+        if i % 7 == 3:
+            out.append(Skipped("p", "invalid JSON", i))
+    return out
+
+
+@pytest.mark.parametrize("n", [0, 3, 4, 9, 23])  # none, shorter than a chunk, one, several, a partial last one
+def test_fingerprints_computed_ahead_are_those_of_each_article(n: int) -> None:
+    from newssearch.ahead import Fingerprints
+    from newssearch.grouping import fingerprint
+
+    items = _stream(n)
+    ahead = Fingerprints(chunk=4)
+    try:
+        got = list(ahead.ahead(items))
+    finally:
+        ahead.close()
+    assert [item for item, _ in got] == items
+    assert [fprint for _, fprint in got] == [fingerprint(i.title, i.body) if hasattr(i, "body") else None for i in items]
+
+
+def test_fingerprints_survive_a_dead_worker_and_an_abandoned_stream() -> None:
+    """A stream left half-way (an error in the caller) leaves a chunk in the worker: the next
+    stream is not given its fingerprints. A worker that dies is not waited for: the rest is
+    fingerprinted in this process."""
+    import os
+    import signal as signals
+
+    from newssearch.ahead import Fingerprints
+    from newssearch.grouping import fingerprint
+
+    items = _stream(40)
+    want = [fingerprint(i.title, i.body) if hasattr(i, "body") else None for i in items]
+    ahead = Fingerprints(chunk=4)
+    try:
+        stream = ahead.ahead(items)
+        [next(stream) for _ in range(6)]
+        stream.close()  # abandoned with the next chunk sent
+        assert [f for _, f in ahead.ahead(items)] == want
+        stream = ahead.ahead(items)
+        assert [f for _, f in (next(stream) for _ in range(5))] == want[:5]
+        os.kill(ahead._proc.pid, signals.SIGKILL)
+        assert [f for _, f in stream] == want[5:]
+        assert ahead._proc is None and [f for _, f in ahead.ahead(items)] == want  # no new worker: inline
+    finally:
+        ahead.close()
+
+
+def test_indexing_with_fingerprints_ahead_groups_as_without(tmp_path: Path) -> None:
+    """A run with worker processes fingerprints its large files ahead in a process of its own;
+    the groups are those of a single-process run."""
+    records = [dict(v, id=f"{v['id']}-{i}") for i in range(80) for v in VERSIONS]  # 320 articles, > one chunk
+    write_jsonl(tmp_path / "big.jsonl", records)
+
+    def groups(procs: int) -> dict[int, int]:
+        import sqlite3
+
+        from newssearch.folder import GROUPS_FILE
+        from newssearch.indexing import update_index
+
+        update_index(tmp_path / f"ix{procs}", [tmp_path / "big.jsonl"], procs=procs)
+        with sqlite3.connect(tmp_path / f"ix{procs}" / GROUPS_FILE) as db:
+            return dict(db.execute("SELECT article, grp FROM sketches"))
+
+    alone, ahead = groups(1), groups(2)
+    assert len(alone) == 320 and ahead == alone
+    assert len(set(alone.values())) < 320  # versions were grouped
