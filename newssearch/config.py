@@ -47,7 +47,10 @@ class Ranking:
       words or more, not a question) ``exact`` is ``pasted_exact`` instead: on headlines it
       adds nothing and costs reading the articles' text again. A quoted phrase of
       ``pasted_words`` words or more is a quotation: in an any-word search its words match
-      too, the exact phrase adding to their score.
+      too, the exact phrase adding to their score. With ``links``, in pasted text's rerank
+      the words that follow a link marker ("Lire aussi :", "Voir aussi"...) for as many
+      words as the query has are not the article's own: a page linking to another article
+      by its headline no longer outranks that article for the headline.
     - ``semantic``: on an index built with article vectors (``--semantic``), the reranked
       score becomes ``(1 - semantic) * score / best score + semantic * cosine`` between
       the query's and the article's sentence vectors (semantic.py); 0 turns it off.
@@ -71,6 +74,7 @@ class Ranking:
     proximity: float = 0.5
     window: int = 12
     rerank: int = 50
+    links: bool = True
     idf_coordination: bool = True
     exact: float = 1.0
     pairs: float = 1.0

@@ -118,3 +118,23 @@ def test_stop_word_compounds_are_left_out_of_any_word_queries(news: NewsIndex, q
     stop_only = [leaf for leaf in leaves if isinstance(leaf, wq.Phrase) and all(map(is_stop_term, leaf.words))
                  or isinstance(leaf, wq.Term) and is_stop_term(leaf.text)]
     assert bool(stop_only) == kept
+
+
+LINK_HEADLINE = "Malawi : un séropositif condamné par la justice"
+
+
+@pytest.mark.parametrize("marker", ["Lire aussi :", "À lire aussi:", "LIRE ÉGALEMENT", "Voir aussi -", "Regarder aussi :"])
+def test_a_headline_quoted_as_a_link_is_another_articles(tmp_path: Path, marker: str) -> None:
+    """BBC Afrique pages end paragraphs with "Lire aussi : <another article's headline>".
+    Pasted, that headline finds its own article first, not the page linking to it; without
+    the rule (links=False) the linking page, which holds every word in a row, came first."""
+    articles = [
+        {"id": "story", "title": "", "body": "Au Malawi, la justice a puni un homme porteur du VIH : le tribunal "
+                                             "de Blantyre l'a condamné à neuf mois de prison."},
+        {"id": "links", "title": "", "body": "Les idées fausses sur le sida. " + FILLER + f" {marker} {LINK_HEADLINE} "
+                                             "Cette idée fausse alimente la discrimination. " + FILLER},
+    ]
+    ix = NewsIndex.open(tmp_path / "ix", create=True)
+    ix.add([write_jsonl(tmp_path / "news.jsonl", articles)])
+    assert ids(ix, LINK_HEADLINE) == ["story", "links"]
+    assert ids(ix, LINK_HEADLINE, ranking=Ranking(links=False))[0] == "links"
