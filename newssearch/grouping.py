@@ -27,9 +27,6 @@ Cost per article is bounded whatever the archive's size: at most INSPECT shingle
 up, each with at most POSTINGS postings (a shingle is no longer posted after that), and at
 most CANDIDATES articles are compared.
 
-An article's fingerprint (its shingles, title words and names) depends on its text alone:
-ahead.py computes those of a large file's articles in a process of its own.
-
 Why not datasketch: its MinHash needs NumPy and SciPy, and its LSH index must be kept
 in memory or a server between runs; this table does the same job incrementally.
 """
@@ -47,8 +44,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
-
-import numpy as np
 
 from .documents import Article
 
@@ -68,7 +63,6 @@ POSTINGS = 32  # postings kept per shingle: enough to count FURNITURE articles a
 INSPECT = 3 * SKETCH_SIZE  # smallest shingles looked up per article, furniture included
 CANDIDATES = 8  # articles compared per article, the ones sharing most own shingles
 CACHE_MB = 32  # SQLite page cache of the table (default 2 MB): -10% CPU an article at 40k articles
-MMAP_MB = 256  # of the table mapped (290 MB at 1,000,000 articles): no read() and copy per page
 LOOKUP_KEYS = SKETCH_SIZE  # every own shingle of the sketch is looked up (was the 4 smallest)
 _WORD = re.compile(r"[^\W_]+")
 _CLAUSE = frozenset(":.!?«\"“”(–—-|")  # a capital after these opens a clause, it is not a name
@@ -125,9 +119,7 @@ def _shingles(words: list[str]) -> list[int]:
     data = " ".join(words).encode("utf-8")
     starts = list(accumulate(map((1).__add__, map(len, data.split(b" "))), initial=0))  # byte offset of each word
     crc32 = zlib.crc32
-    hashes = [crc32(data[starts[i]:starts[i + SHINGLE] - 1]) for i in range(len(words) - SHINGLE + 1)]
-    distinct: list[int] = np.unique(np.array(hashes, dtype=np.uint32)).tolist()  # a third faster than sorted(set())
-    return distinct
+    return sorted({crc32(data[starts[i]:starts[i + SHINGLE] - 1]) for i in range(len(words) - SHINGLE + 1)})
 
 
 def sketch(text: str) -> list[int]:
@@ -236,7 +228,6 @@ class Grouper:
         self.threshold = threshold
         self.db = sqlite3.connect(path)
         self.db.execute(f"PRAGMA cache_size = -{CACHE_MB * 1024}")  # KiB: its postings are read at random
-        self.db.execute(f"PRAGMA mmap_size = {MMAP_MB << 20}")  # pages read in place: -29% a lookup at 1M articles
         if self.db.execute("PRAGMA user_version").fetchone()[0] < LAYOUT:
             # An older layout (rebuilt indexes never have one): its rows cannot be read as ours.
             self.db.executescript("DROP TABLE IF EXISTS keys; DROP TABLE IF EXISTS sketches; "
@@ -251,13 +242,12 @@ class Grouper:
             PRAGMA user_version = {LAYOUT};
         """)
 
-    def assign(self, article: Article, fprint: Fingerprint | None = None) -> int:
-        """The group key of ``article``, recording its sketch for the articles that follow;
-        ``fprint``: its fingerprint, if computed already (Fingerprints)."""
+    def assign(self, article: Article) -> int:
+        """The group key of ``article``, recording its sketch for the articles that follow."""
         me = _hash(article.id)
         self._drop("article = ?", (me,))  # the article indexed again: compared with the others only
         text = article.body or article.title
-        fprint = fprint or fingerprint(article.title, text)
+        fprint = fingerprint(article.title, text)
         own = self._own(fprint.shingles)
         group, score = self._match(own, fprint, text) if len(own.sketch) >= MIN_OWN else (None, 0.0)
         if group is None:

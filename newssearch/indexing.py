@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from . import engine
-from .ahead import Fingerprints, Item
 from .config import COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, PROCESS_MEMORY_MB, WRITER_LIMIT_MB
 from .documents import (Article, Skipped, is_streamed, iter_files, parse_bytes, printable, read_bytes, scan_file,
                         stream_file)
@@ -29,7 +28,7 @@ from .errors import DocumentError, IndexDamagedError, IndexWriteError, NewsSearc
 from .folder import GROUPS_FILE, IndexFolder, WriteSession
 from .manifest import FileState, changed_sizes
 from .progress import ProgressCallback, ProgressTracker
-from .grouping import Fingerprint, Grouper
+from .grouping import Grouper
 from .ids import IdRegistry, own_articles
 from .schema import BODY, ID_FIELD, PATH, TITLE, VECTOR, document
 from .semantic import fill_vectors
@@ -66,8 +65,6 @@ class Batch:
         self.merge, self.merge_progress = merge, merge_progress
         self.merged = engine.CompactionReport()
         self.grouper = Grouper(session.folder.groups_path) if group else None
-        # a run big enough for worker processes has its fingerprints computed in one too
-        self.fingerprints = Fingerprints(start=engine.die_with_parent) if group and procs > 1 else None
         self.prepare = partial(fill_vectors, field=VECTOR, title=TITLE, body=BODY) if session.vectors else None
         self.writer: Any = None
         self.pending = 0
@@ -85,15 +82,10 @@ class Batch:
     def begin_file(self, key: str) -> None:
         self.reading, self.file_articles = key, 0
 
-    def ahead(self, items: Iterable[Item]) -> Iterable[tuple[Item, Fingerprint | None]]:
-        """Each item with its article's fingerprint, when the run computes them ahead."""
-        return self.fingerprints.ahead(items) if self.fingerprints else ((item, None) for item in items)
-
-    def add(self, article: Article, fprint: Fingerprint | None = None) -> None:
-        """Add an article (``fprint``: its fingerprint, if known); commit inside its file only
-        when that file alone fills a batch (a large JSON Lines file), otherwise once the file
-        is done (``end_file``)."""
-        group = self.grouper.assign(article, fprint) if self.grouper else None
+    def add(self, article: Article) -> None:
+        """Add an article; commit inside its file only when that file alone fills a batch (a
+        large JSON Lines file), otherwise once the file is done (``end_file``)."""
+        group = self.grouper.assign(article) if self.grouper else None
         self.get().add_document(**document(article, group))
         self.pending += 1
         self.file_articles += 1
@@ -147,8 +139,6 @@ class Batch:
         self.merged.seconds += report.seconds
 
     def close(self) -> None:
-        if self.fingerprints:
-            self.fingerprints.close()
         self.ids.close()
         if self.grouper:
             self.grouper.close()
@@ -341,7 +331,7 @@ def _update_file(batch: Batch, path: Path, report: IndexReport, strict: bool, ma
     batch.begin_file(key)
     articles = 0
     name = printable(key)  # a file name that is not UTF-8: its articles' id and path show its bytes as \xNN
-    for item, fprint in batch.ahead(items):
+    for item in items:
         if isinstance(item, Skipped):
             skip(report, item, strict)
             continue
@@ -350,7 +340,7 @@ def _update_file(batch: Batch, path: Path, report: IndexReport, strict: bool, ma
         if (holder := batch.ids.claim(item.id, name)) is not None:
             skip(report, Skipped(name, _taken(item.id, holder, name)), strict)
             continue
-        batch.add(item, fprint)
+        batch.add(item)
         articles += 1
         tracker.article(items)
     report.articles += articles

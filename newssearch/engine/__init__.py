@@ -23,11 +23,11 @@ from .queries import CloseTerm, GappedPhrase, close_terms
 from .positions import FrenchPositions
 from .scoring import BM25F
 from .merging import MergeFailedError
-from .writers import WorkerError, die_with_parent, open_writer, writer_lock
+from .writers import WorkerError, open_writer, writer_lock
 
 __all__ = [
     "BM25F", "CloseTerm", "CompactionReport", "MergeFailedError", "MergePolicy", "compact", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "Stories", "UnsafePickleError", "WhooshVersionError",
-    "WorkerError", "check_version", "die_with_parent", "counts", "describe", "problems", "quick_problems", "toc_file", "close_terms", "commit_generation", "collect", "column_values", "date_span", "index_column", "create_index", "install", "match", "open_index", "open_writer",
+    "WorkerError", "check_version", "counts", "describe", "problems", "quick_problems", "toc_file", "close_terms", "commit_generation", "collect", "column_values", "date_span", "index_column", "create_index", "install", "match", "open_index", "open_writer",
     "remove_orphans", "segment_column", "segment_count", "term_positions", "writer_lock",
 ]
 
