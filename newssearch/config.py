@@ -47,7 +47,8 @@ class Ranking:
       words or more, not a question) ``exact`` is ``pasted_exact`` instead: on headlines it
       adds nothing and costs reading the articles' text again. A quoted phrase of
       ``pasted_words`` words or more is a quotation: in an any-word search its words match
-      too, the exact phrase adding to their score. With ``links``, in pasted text's rerank
+      too, the exact phrase adding to their score. With ``links``, in the rerank of a query of
+      ``pasted_words`` words or more (questions too)
       the words that follow a link marker ("Lire aussi :", "Voir aussi"...) for as many
       words as the query has are not the article's own: a page linking to another article
       by its headline no longer outranks that article for the headline.
