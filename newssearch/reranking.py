@@ -5,9 +5,9 @@ one that contains most of the question. Among the best candidates, each score is
 multiplied by the share of query words the article holds within its best passage of 50
 words (coordination: over a whole news article it rewarded length), and raised when those
 words occur close together and in the query's order. Positions come from the index's
-postings (engine.term_positions), so they are exactly the indexed terms'. For pasted text,
-the words of a link to another article ("Lire aussi : <its headline>") are not the
-article's own. In an index with article vectors (semantic.py), the query's meaning is then
+postings (engine.term_positions), so they are exactly the indexed terms'. For a query of
+``pasted_words`` words or more, the words of a link to another article ("Lire aussi : <its
+headline>") are not the article's own. In an index with article vectors (semantic.py), the query's meaning is then
 blended in.
 """
 
@@ -65,8 +65,8 @@ def rerank(searcher: Any, candidates: Iterable[tuple[int, float]], parsed: Parse
             return candidates  # an index has vectors for all its articles or for none
         rescored, vectors = head, [searcher.stored_fields(d).get(VECTOR) for d, _ in head]
     else:
-        words = question.split()
-        pasted = not parsed.question and len(words) >= ranking.pasted_words
+        words = len(question.split())
+        pasted = not parsed.question and words >= ranking.pasted_words
         rescored, vectors = _rescore(searcher, head, parsed, ranking, pasted, words)
     if ranking.semantic and question and any(vectors):
         rescored, tail = blend(rescored, cosines(question_vector(question), vectors), ranking.semantic, tail)
@@ -112,7 +112,7 @@ def best_passage(found: list[tuple[int, str]], weights: dict[str, float], width:
 
 
 def _rescore(searcher: Any, head: list[tuple[int, float]], parsed: ParsedQuery, ranking: Ranking,
-             pasted: bool, question_words: list[str]) -> tuple[list[tuple[int, float]], list[bytes | None]]:
+             pasted: bool, words: int) -> tuple[list[tuple[int, float]], list[bytes | None]]:
     """Coordination, proximity, pairs and exact forms for each (docnum, score) of ``head``,
     with each article's stored vector (None without). Positions come from the postings;
     the stored text is read again only for the words as written (``exact``)."""
@@ -125,10 +125,10 @@ def _rescore(searcher: Any, head: list[tuple[int, float]], parsed: ParsedQuery, 
     total = sum(weights.values()) or 1.0
     docnums = [d for d, _ in head]
     body_at = engine.term_positions(searcher, BODY, terms, docnums)
-    if ranking.links and len(question_words) >= ranking.pasted_words:  # a headline quoted as a link is another article's
+    if ranking.links and words >= ranking.pasted_words:  # a headline quoted as a link is another article's
         markers = {(pair[0], pair[1]) for pair in (analyzer.terms(m) for m in LINK_MARKERS) if len(pair) == 2}
         marked = engine.term_positions(searcher, BODY, {t for pair in markers for t in pair}, docnums)
-        span = len(question_words) + 2
+        span = words + 2
         body_at = {d: outside_links(found, link_starts(marked[d], markers), span) for d, found in body_at.items()}
     title_at = engine.term_positions(searcher, TITLE, terms, docnums)
     rescored, vectors = [], []
