@@ -127,7 +127,11 @@ def _rescore(searcher: Any, head: list[tuple[int, float]], parsed: ParsedQuery, 
     body_at = engine.term_positions(searcher, BODY, terms, docnums)
     if ranking.links and words >= ranking.pasted_words:  # a headline quoted as a link is another article's
         markers = {(pair[0], pair[1]) for pair in (analyzer.terms(m) for m in LINK_MARKERS) if len(pair) == 2}
-        marked = engine.term_positions(searcher, BODY, {t for pair in markers for t in pair}, docnums)
+        marked = engine.term_positions(searcher, BODY, {first for first, _ in markers}, docnums)
+        linking = [d for d in docnums if marked[d]]  # the second words ("aussi") only where a first one is
+        if linking:
+            seconds = engine.term_positions(searcher, BODY, {second for _, second in markers}, linking)
+            marked.update({d: sorted(marked[d] + seconds[d]) for d in linking})
         span = words + 2
         body_at = {d: outside_links(found, link_starts(marked[d], markers), span) for d, found in body_at.items()}
     title_at = engine.term_positions(searcher, TITLE, terms, docnums)
