@@ -155,7 +155,7 @@ def _run(searcher: Any, parsed: ParsedQuery, request: SearchRequest, any_word: b
     extra = None if want is None else max(want + 10, ranking.rerank if any_word else 0)
     found = stories.ranked(extra)
     if any_word:
-        found = rerank(searcher, found, parsed, ranking, request.query)
+        found = rerank(searcher, found, parsed, ranking, request.query, shown=want)
     ranked = sorted(found, key=lambda d: (-round(d[1], 6), -_timestamp(dates, d[0])))
     return _Run(parsed, ranked if want is None else ranked[:want], stories, any_word)
 

@@ -138,3 +138,24 @@ def test_a_headline_quoted_as_a_link_is_another_articles(tmp_path: Path, marker:
     ix.add([write_jsonl(tmp_path / "news.jsonl", articles)])
     assert ids(ix, LINK_HEADLINE) == ["story", "links"]
     assert ids(ix, LINK_HEADLINE, ranking=Ranking(links=False))[0] == "links"
+
+
+def test_links_are_checked_until_the_shown_hits_are_exact(tmp_path: Path) -> None:
+    """The link rule is applied lazily, to the articles that can be among the hits shown
+    (reranking._rescore). Three linking pages lead before it; asked for one hit, the story
+    must still come first: checking only the first article by its score before the rule
+    would show the second linking page."""
+    articles = [{"id": "story", "title": "", "body": "Au Malawi, la justice a puni un homme porteur du VIH : le "
+                                                      "tribunal de Blantyre l'a condamné à neuf mois de prison."}]
+    articles += [{"id": f"links{i}", "title": "", "body": f"Page {i} sur le sida. " + FILLER[: 100 * i]
+                  + f" Lire aussi : {LINK_HEADLINE} " + FILLER[: 100 * i]} for i in range(1, 4)]
+    articles += [{"id": f"other{i}", "title": "", "body": f"Le Malawi et la justice, {i}. " + FILLER} for i in range(3)]
+    ix = NewsIndex.open(tmp_path / "ix", create=True)
+    ix.add([write_jsonl(tmp_path / "news.jsonl", articles)])
+    unchecked = ids(ix, LINK_HEADLINE, ranking=Ranking(links=False))
+    assert unchecked[:3] == ["links1", "links2", "links3"] and unchecked.index("story") > 2
+    everything = ids(ix, LINK_HEADLINE)  # limit 10: every article is checked
+    assert everything[0] == "story"
+    for limit in range(1, len(articles) + 1):
+        shown = [hit.id for hit in ix.search(LINK_HEADLINE, limit=limit)]
+        assert shown == everything[:limit]
