@@ -27,7 +27,6 @@ import multiprocessing
 import os
 import pickle
 import struct
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -36,7 +35,8 @@ from whoosh.codec.whoosh3 import W3Segment
 from .loading import restricted_loads
 from .perdoc import Documents
 from .segmentfiles import BLOCKS_MAGIC, CompoundFile, PlainFile, SegmentFormatError, TermTable, blocks, read_records
-from .termmerge import SMALL_BLOCK, TERMINFO, FieldFormat, MergeInput, TermWriter
+from .deflate import decompress, packed_block
+from .termmerge import TERMINFO, FieldFormat, MergeInput, TermWriter
 
 PARTIAL = ".merging"  # suffix of a file being written (hidden: Whoosh's cleaning skips it)
 
@@ -166,11 +166,10 @@ class _Terms:
             return False
         self.progress(length)
         block, _, raw, _ = found[0]
-        data = restricted_loads(zlib.decompress(raw) if block[3] else raw)
+        data = restricted_loads(decompress(raw) if block[3] else raw)
         packed = pickle.dumps(((data[0][0] + shift, *data[0][1:]), data[1], data[2]), 2)
-        comp = writer.level if len(packed) >= SMALL_BLOCK else 0
+        data, comp = packed_block(packed, writer.level)
         infobytes = pickle.dumps((block[0], block[1] + shift, block[2], comp, block[4], block[5]), 2)
-        data = zlib.compress(packed, comp) if comp else packed
         here = writer.out.pos - writer.start
         writer.out.write(BLOCKS_MAGIC + _INT.pack(-len(infobytes) - len(data)) + infobytes + data)
         ids = _IDS.pack(first + shift, last + shift)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import whoosh
 
 from ..errors import NewsSearchError
+from .deflate import install_deflate
 from .loading import install_loading
 from .pool import install_pool
 from .positions import install_codec
@@ -34,7 +35,7 @@ def check_version(found: tuple[int, ...] | None = None) -> None:
 def install() -> None:
     """Check the Whoosh version, then make every pickle it reads restricted to its own and our
     classes (loading), its segments zero-copy to read (storage), its segment writer faster
-    (pool) and its posting blocks compact (positions). Idempotent;
+    (pool) and its posting blocks compact (positions) and quicker to deflate (deflate). Idempotent;
     worker processes call it too (a spawned worker starts without the patches)."""
     if _installed:
         return
@@ -42,5 +43,6 @@ def install() -> None:
     install_loading()
     install_storage()
     install_codec()
+    install_deflate()
     install_pool()
     _installed.append(True)

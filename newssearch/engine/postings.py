@@ -11,7 +11,6 @@ import io
 import pickle
 import threading
 import weakref
-import zlib
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
@@ -20,6 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .deflate import decompress
 from .loading import restricted_load, restricted_loads
 from .positions import values_at
 from .scoring import length_bytes
@@ -150,7 +150,7 @@ class _Directory(NamedTuple):
     def raw(self, i: int) -> bytes:
         """Block ``i``'s pickle of (id deltas, weights, values), decompressed."""
         raw = self.postfile.get(self.starts[i], self.ends[i] - self.starts[i])
-        return zlib.decompress(raw) if self.compressed[i] else bytes(raw)
+        return decompress(raw) if self.compressed[i] else bytes(raw)
 
     def read(self, i: int) -> tuple[Any, Any, Any]:
         """Block ``i``'s (id deltas, weights, values) as the W3 codec pickled them."""

@@ -9,7 +9,7 @@ input k-1, so that the merged postings of a term are each input's blocks in turn
   others are deltas) and pickled again; the first input's blocks keep their bytes;
 - a partial block followed by more postings, and blocks with deleted documents, are decoded
   and cut again into full blocks, so a term with few postings keeps one block;
-- a block whose pickle is under SMALL_BLOCK bytes is stored uncompressed (its header says
+- a block whose pickle is under deflate.SMALL_BLOCK bytes is stored uncompressed (its header says
   so, and Whoosh's reader reads it): zlib made most of those bigger, at a cost.
 
 Block and term statistics are summed as Whoosh's writer and TermInfo.add_block sum them.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import pickle
 import struct
-import zlib
 from array import array
 from bisect import bisect_left
 from itertools import accumulate, repeat
@@ -28,11 +27,11 @@ from typing import Any
 from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from .deflate import decompress, packed_block
 from .loading import restricted_loads
 from .positions import split_values
 from .segmentfiles import BLOCKS_MAGIC, SegmentFiles
 
-SMALL_BLOCK = 96  # pickled blocks shorter than this are not compressed
 _INT, _LONG = struct.Struct("!i"), struct.Struct("!q")
 TERMINFO = W3TermInfo._struct  # then the postings' offset (8 bytes) and length (4)
 
@@ -125,7 +124,7 @@ class TermWriter:
         """One block of one input's postings of the term (``final``: the term's last block).
         Decoded only to drop deleted documents, or to join a partial block with postings
         that follow; otherwise its first document number is shifted, or nothing changes."""
-        data = restricted_loads(zlib.decompress(raw) if info[3] else raw)
+        data = restricted_loads(decompress(raw) if info[3] else raw)
         n, first, last = info[0], data[0][0], info[1]
         if inp.docmap is not None and inp.deleted_within(first, last):
             ids, weights, values = self.field.expand(data, n)
@@ -194,9 +193,9 @@ class TermWriter:
         self._encoded(packed, info, sum(weights), ids[0])
 
     def _encoded(self, packed: bytes, info: tuple[Any, ...], wsum: float, first: int) -> None:
-        comp = self.level if len(packed) >= SMALL_BLOCK else 0
+        data, comp = packed_block(packed, self.level)
         info = (*info[:3], comp, *info[4:])
-        self._emit(info, pickle.dumps(info, 2), zlib.compress(packed, comp) if comp else packed, wsum, first)
+        self._emit(info, pickle.dumps(info, 2), data, wsum, first)
 
     def _emit(self, info: tuple[Any, ...], infobytes: bytes, data: bytes, wsum: float, first: int) -> None:
         s = self.stats
