@@ -55,7 +55,7 @@ def _write_block(self: Any, last: bool = False) -> None:
                                    self._compression)
     ids = self._ids
     infobytes = pickle.dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
-                       length_to_byte(self._maxlength)), 2)
+                              length_to_byte(self._maxlength)), 2)
     length = len(infobytes) + len(databytes)
     postfile = self._postfile
     postfile.write_int(-length if last else length)
@@ -74,7 +74,7 @@ def _stored_reader_init(self: Any, dbfile: Any, basepos: int, length: int, docco
     self._decompress = decompress
 
 
-WHOOSH_WRITE_BLOCK = W3PostingsWriter._write_block  # Whoosh's own, for the tests that compare
+WHOOSH_WRITE_BLOCK = W3PostingsWriter._write_block  # Whoosh's own, kept for the tests
 WHOOSH_STORED_READER_INIT = CompressedBytesColumn.Reader.__init__
 
 
