@@ -52,6 +52,13 @@ def write_jsonl(path: Path, records: list[dict[str, object]]) -> Path:
     return path
 
 
+def index_of(folder: Path, records: list[dict[str, object]]) -> NewsIndex:
+    """A new index in ``folder / "ix"`` holding ``records``, read from a JSON Lines file."""
+    ix = NewsIndex.open(folder / "ix", create=True)
+    ix.add([write_jsonl(folder / "records.jsonl", records)])
+    return ix
+
+
 @pytest.fixture
 def articles() -> list[dict[str, object]]:
     return [dict(a) for a in ARTICLES]

@@ -14,7 +14,7 @@ from newssearch import NewsIndex
 from newssearch.engine import deflate
 from newssearch.engine.postings import _directory
 
-from .conftest import write_jsonl
+from .conftest import index_of
 
 COMMON = "Le gouvernement annonce une réforme des retraites"
 ARTICLES = [{"id": f"a{i}", "title": f"Titre {i}", "body": f"{COMMON}. Article numéro {i}, mot{i} unique."}
@@ -34,10 +34,7 @@ def test_small_blocks_are_written_as_they_are(size: int, written: int) -> None:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
-    folder = tmp_path_factory.mktemp("deflate")
-    ix = NewsIndex.open(folder / "ix", create=True)
-    ix.add([write_jsonl(folder / "a.jsonl", ARTICLES)])
-    return ix
+    return index_of(tmp_path_factory.mktemp("deflate"), ARTICLES)
 
 
 def test_a_rare_words_block_is_not_compressed_and_a_frequent_words_are(index: NewsIndex) -> None:

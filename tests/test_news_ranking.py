@@ -9,7 +9,7 @@ import pytest
 from newssearch import NewsIndex
 from newssearch.config import Ranking
 
-from .conftest import write_jsonl
+from .conftest import index_of
 
 FILLER = " ".join(f"Paragraphe {i} sur la vie locale, la météo et le sport du dimanche." for i in range(8))
 
@@ -30,10 +30,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
-    folder = tmp_path_factory.mktemp("news")
-    ix = NewsIndex.open(folder / "ix", create=True)
-    ix.add([write_jsonl(folder / "news.jsonl", ARTICLES)])
-    return ix
+    return index_of(tmp_path_factory.mktemp("news"), ARTICLES)
 
 
 def ids(ix: NewsIndex, query: str, **kwargs: object) -> list[str]:
@@ -134,8 +131,7 @@ def test_a_headline_quoted_as_a_link_is_another_articles(tmp_path: Path, marker:
         {"id": "links", "title": "", "body": "Les idées fausses sur le sida. " + FILLER + f" {marker} {LINK_HEADLINE} "
                                              "Cette idée fausse alimente la discrimination. " + FILLER},
     ]
-    ix = NewsIndex.open(tmp_path / "ix", create=True)
-    ix.add([write_jsonl(tmp_path / "news.jsonl", articles)])
+    ix = index_of(tmp_path, articles)
     assert ids(ix, LINK_HEADLINE) == ["story", "links"]
     assert ids(ix, LINK_HEADLINE, ranking=Ranking(links=False))[0] == "links"
 
@@ -150,8 +146,7 @@ def test_links_are_checked_until_the_shown_hits_are_exact(tmp_path: Path) -> Non
     articles += [{"id": f"links{i}", "title": "", "body": f"Page {i} sur le sida. " + FILLER[: 100 * i]
                   + f" Lire aussi : {LINK_HEADLINE} " + FILLER[: 100 * i]} for i in range(1, 4)]
     articles += [{"id": f"other{i}", "title": "", "body": f"Le Malawi et la justice, {i}. " + FILLER} for i in range(3)]
-    ix = NewsIndex.open(tmp_path / "ix", create=True)
-    ix.add([write_jsonl(tmp_path / "news.jsonl", articles)])
+    ix = index_of(tmp_path, articles)
     unchecked = ids(ix, LINK_HEADLINE, ranking=Ranking(links=False))
     assert unchecked[:3] == ["links1", "links2", "links3"] and unchecked.index("story") > 2
     everything = ids(ix, LINK_HEADLINE)  # limit 10: every article is checked
