@@ -231,7 +231,7 @@ def miss_lines(records: Sequence[Record], q: Quality, threshold: float, sims: di
 
 
 def grouping_benchmark(work: Path) -> list[str]:
-    from newssearch import grouping
+    from newssearch import fingerprints, grouping
 
     records = labelled_set(random.Random(SEED))
     sweep: dict[str, Quality] = {}
@@ -243,13 +243,13 @@ def grouping_benchmark(work: Path) -> list[str]:
     sweep[f"{grouping.THRESHOLD} chronological"] = quality(records, groups_at(grouping.THRESHOLD, chrono,
                                                                              work / "labelled-chrono"))
     kinds, bodies = Counter(r.kind for r in records), {r.id: r.body for r in records}
-    sims = {r.id: grouping.similarity(grouping.sketch(r.body), grouping.sketch(bodies[r.story]))
+    sims = {r.id: fingerprints.similarity(fingerprints.sketch(r.body), fingerprints.sketch(bodies[r.story]))
             for r in records if r.kind not in ("original", "distractor")}  # each version to its original
     lines = [f"labelled set: {len(records)} articles = {kinds['original']} originals + {len(sims)} edited "
              f"versions + {kinds['distractor']} distractors (from {N_FRESADA} FreSaDa + {N_MASAKHANE} MasakhaNEWS "
              f"articles of {MIN_WORDS}+ words, seed {SEED}), one JSONL file, shuffled",
-             f"sketch: SKETCH_SIZE={grouping.SKETCH_SIZE}, LOOKUP_KEYS={grouping.LOOKUP_KEYS}, "
-             f"SHINGLE={grouping.SHINGLE} words, THRESHOLD={grouping.THRESHOLD} (default)", ""]
+             f"sketch: SKETCH_SIZE={fingerprints.SKETCH_SIZE}, LOOKUP_KEYS={grouping.LOOKUP_KEYS}, "
+             f"SHINGLE={fingerprints.SHINGLE} words, THRESHOLD={grouping.THRESHOLD} (default)", ""]
     lines += sweep_lines(sweep, str(grouping.THRESHOLD)) + [""] + kind_lines(records, sweep, sims) + [""]
     return lines + miss_lines(records, sweep[str(grouping.THRESHOLD)], grouping.THRESHOLD, sims)
 
@@ -353,7 +353,8 @@ def suggestion_line(ix: Any, misspelt: Sequence[tuple[str, str]]) -> str:
 
 def archive_group_line(ix: Any) -> str:
     """Groups of the archive, and the pairs in one group that do not resemble each other."""
-    from newssearch.grouping import THRESHOLD, similarity, sketch
+    from newssearch.fingerprints import similarity, sketch
+    from newssearch.grouping import THRESHOLD
 
     bodies: dict[str, list[str]] = {}
     with ix._searchers.borrow() as searcher:

@@ -162,13 +162,13 @@ def candidate_pool(articles: Sequence[Any]) -> tuple[list[tuple[str, str]], list
     """The pairs labelled beside the groups, as they were drawn (--pool lists them): pairs of
     articles sharing word 4-grams of the whole text that 50 articles or fewer hold, with a
     Jaccard similarity of 0.2 or more or half the smaller one contained in the other. Those
-    whose own text (grouping.shingles, without the 4-grams 10 articles or more hold) has a
+    whose own text (fingerprints.shingles, without the 4-grams 10 articles or more hold) has a
     Jaccard similarity of 0.25 or more are all kept; of the others POOL_SAMPLE are drawn."""
     import re
     import zlib
     from itertools import combinations
 
-    from newssearch.grouping import shingles
+    from newssearch.fingerprints import shingles
 
     word = re.compile(r"[^\W_]+")
     whole: dict[str, set[int]] = {}

@@ -25,7 +25,8 @@ What counts is an article's own text, not what it shares with unrelated pages of
 
 Cost per article is bounded whatever the archive's size: at most INSPECT shingles are looked
 up, each with at most POSTINGS postings (a shingle is no longer posted after that), and at
-most CANDIDATES articles are compared.
+most CANDIDATES articles are compared. Furniture marks are also kept in memory (_Marks, 4 bytes
+a mark), so that marked shingles, most of those inspected in a large archive, cost no query.
 
 Why not datasketch: its MinHash needs NumPy and SciPy, and its LSH index must be kept
 in memory or a server between runs; this table does the same job incrementally.
@@ -34,28 +35,21 @@ in memory or a server between runs; this table does the same job incrementally.
 from __future__ import annotations
 
 import hashlib
-import re
 import sqlite3
-import unicodedata
-import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import accumulate
 from pathlib import Path
 
+import numpy as np
+
 from .documents import Article
+from .fingerprints import SKETCH_SIZE, Fingerprint, alike_titles, fingerprint, mentions, similarity
 
 LAYOUT = 2  # the tables' layout (PRAGMA user_version); 0: sketches of the whole text, 4 lookup keys each
-SKETCH_SIZE = 32  # K smallest own shingle hashes kept per article
-SHINGLE = 4  # words per shingle
 THRESHOLD = 0.5  # estimated Jaccard similarity of own text from which two articles are one story
 RETITLED_THRESHOLD = 0.7  # ... when their titles differ
-MIN_LINE_WORDS = 5  # shorter lines are page furniture, left out of the text
 MIN_OWN = 16  # own shingles an article needs to join a group
-TITLE_OVERLAP = 0.5  # Jaccard similarity of two titles' words from which they are alike
-TOLD = 0.5  # share of a title's words its text must have for the title to be its text's
 FURNITURE = 5  # groups holding a shingle from which it is furniture
 FURNITURE_ARTICLES = 24  # ... or articles (near-copies aside): one group that keeps growing on it
 COPY = 0.9  # estimated similarity from which an article is a near-copy of the one it joins
@@ -64,131 +58,14 @@ INSPECT = 3 * SKETCH_SIZE  # smallest shingles looked up per article, furniture 
 CANDIDATES = 8  # articles compared per article, the ones sharing most own shingles
 CACHE_MB = 32  # SQLite page cache of the table (default 2 MB): -10% CPU an article at 40k articles
 LOOKUP_KEYS = SKETCH_SIZE  # every own shingle of the sketch is looked up (was the 4 smallest)
-_WORD = re.compile(r"[^\W_]+")
-_CLAUSE = frozenset(":.!?«\"“”(–—-|")  # a capital after these opens a clause, it is not a name
+RECENT_MARKS = 50_000  # marks kept in a set before they join _Marks' sorted array
 _SIGNED = 1 << 31  # hashes are stored as signed 32-bit integers: 4 bytes in SQLite, not 6
 _MARK = 0  # the doc of a shingle's one posting once it is furniture (sketches' docs start at 1)
-_TITLE_STOP = frozenset("""les des une aux dans pour par avec sur sous chez vers entre sans apres avant
-    est sont etait ont eux elle elles ils nous vous etes son ses leur leurs qui que quoi dont plus pas
-    mais comme tout tous toute cette ces cet aussi tres fait faut peut""".split())
 
 
 def group_key(article_id: str) -> int:
     """A stable 63-bit key for the group an article founds."""
     return int.from_bytes(hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest(), "big") >> 1
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What grouping reads of an article, in one pass over its text."""
-
-    shingles: list[int]  # distinct hashes of the word 4-grams of its lines of MIN_LINE_WORDS+ words, ascending
-    title: set[int]  # title_words
-    names: list[str]  # title_names
-    told: bool  # told_title: its text speaks of its title
-
-
-def fingerprint(title: str, text: str) -> Fingerprint:
-    kept, every = _words(text)
-    return Fingerprint(_shingles(kept), title_words(title), title_names(title, text), told_title(title, every))
-
-
-def _words(text: str) -> tuple[list[str], set[str]]:
-    """The case-folded words of the lines of MIN_LINE_WORDS words or more, and every word."""
-    kept: list[str] = []
-    every: set[str] = set()
-    for line in text.lower().split("\n"):
-        found = _WORD.findall(line)
-        every.update(found)
-        if len(found) >= MIN_LINE_WORDS:
-            kept += found
-    return kept, every
-
-
-def shingles(text: str) -> list[int]:
-    """The distinct hashes of the word 4-grams of the text's lines of MIN_LINE_WORDS words or
-    more (case-folded), ascending."""
-    return _shingles(_words(text)[0])
-
-
-def _shingles(words: list[str]) -> list[int]:
-    """A shingle is the CRC-32 of its words joined by one space, hashed as a slice of all the
-    words joined that way (encoded once, not once per shingle)."""
-    if len(words) < SHINGLE:
-        return []
-    data = " ".join(words).encode("utf-8")
-    starts = list(accumulate(map((1).__add__, map(len, data.split(b" "))), initial=0))  # byte offset of each word
-    crc32 = zlib.crc32
-    return sorted({crc32(data[starts[i]:starts[i + SHINGLE] - 1]) for i in range(len(words) - SHINGLE + 1)})
-
-
-def sketch(text: str) -> list[int]:
-    """The SKETCH_SIZE smallest shingle hashes of the text, sorted (before furniture is
-    known: Grouper leaves out the shingles of other stories' furniture too)."""
-    return shingles(text)[:SKETCH_SIZE]
-
-
-def similarity(a: Iterable[int], b: Iterable[int]) -> float:
-    """Estimated Jaccard similarity of two texts from their sketches: the share of the
-    SKETCH_SIZE smallest values of both that are in both."""
-    mine = a if isinstance(a, (set, frozenset)) else set(a)
-    other = b if isinstance(b, (set, frozenset)) else set(b)
-    if not mine or not other:
-        return 0.0
-    union = sorted(mine.union(other))[:SKETCH_SIZE]
-    return len(mine.intersection(other).intersection(union)) / len(union)
-
-
-def title_words(title: str) -> set[int]:
-    """CRC-32s of a title's content words: accents folded, 3 letters or more, no function word."""
-    folded = _fold(title.lower())
-    return {zlib.crc32(w.encode("ascii")) for w in _WORD.findall(folded) if len(w) >= 3 and w not in _TITLE_STOP}
-
-
-def told_title(title: str, words: set[str]) -> bool:
-    """Whether an article's text (``words``, case-folded) speaks of its title: half the title's
-    content words or more start as one of its words do (5 letters: "relancé", "relance").
-    A page cut after a chapeau or a promotion, or made of furniture, does not."""
-    wanted = {w[:5] for w in _WORD.findall(title.lower()) if len(w) >= 3 and _fold(w) not in _TITLE_STOP}
-    return bool(wanted) and len(wanted & {w[:5] for w in words}) >= TOLD * len(wanted)
-
-
-def _fold(word: str) -> str:
-    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
-
-
-def title_names(title: str, text: str) -> list[str]:
-    """The proper names of a title that its article's ``text`` mentions: capitalised words of
-    3 letters or more that do not open the title or one of its clauses, found capitalised in
-    the text ("Bruno Le Maire" names Maire; "le maire de Meaux" does not mention him)."""
-    return sorted({w for w in _names(title) if mentions(text, w)})
-
-
-def _names(title: str) -> Iterator[str]:
-    for found in _WORD.finditer(title):
-        word, before = found.group(), title[:found.start()]
-        opens = not before.endswith("-") and (not before.strip() or before.rstrip()[-1] in _CLAUSE)
-        if len(word) >= 3 and word[0].isupper() and not opens:  # "Copé-Fillon": Fillon is a name
-            yield word
-
-
-def mentions(text: str, name: str) -> bool:
-    """Whether ``text`` has ``name`` as a word, with its capitals."""
-    start = text.find(name)
-    while start >= 0:
-        end = start + len(name)
-        if not (start and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum()):
-            return True
-        start = text.find(name, end)
-    return False
-
-
-def alike_titles(a: set[int], b: set[int]) -> bool:
-    """Whether two titles (title_words) name the same story: half their words or more are
-    common ("ENQUÊTE. X" is X; "Siné Madame : la publicité" is not "Siné Madame : l'été")."""
-    if not a or not b:
-        return False
-    return len(a & b) >= TITLE_OVERLAP * len(a | b)
 
 
 @dataclass
@@ -239,8 +116,10 @@ class Grouper:
             CREATE TABLE IF NOT EXISTS postings(key INTEGER, doc INTEGER, PRIMARY KEY(key, doc)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS sketches_file ON sketches(file) WHERE file IS NOT NULL;
             CREATE INDEX IF NOT EXISTS sketches_grp ON sketches(grp);
+            CREATE INDEX IF NOT EXISTS postings_marks ON postings(doc) WHERE doc = {_MARK};
             PRAGMA user_version = {LAYOUT};
         """)
+        self.marks = _Marks(self.db)
 
     def assign(self, article: Article) -> int:
         """The group key of ``article``, recording its sketch for the articles that follow."""
@@ -264,15 +143,23 @@ class Grouper:
 
     def _own(self, values: list[int]) -> _Own:
         """Split the smallest shingles into own text and furniture, and count the own
-        shingles each article already in the table shares with this one. Shingles are looked
-        up a batch at a time, as many as the sketch still lacks and a few more."""
+        shingles each article already in the table shares with this one. Shingles marked as
+        furniture are known without a query; the others are looked up a batch at a time, as
+        many as the sketch still lacks and a few more."""
         own = _Own([], set(), 0, Counter(), {})
         newly: list[int] = []  # shingles found to be furniture now
+        inspected = values[:INSPECT]
+        marked = self.marks.among(inspected)
         seen = 0
-        while len(own.sketch) < SKETCH_SIZE and seen < min(len(values), INSPECT):
-            batch = values[seen:min(seen + SKETCH_SIZE - len(own.sketch) + 4, INSPECT)]
-            postings = self._postings(batch)
-            for h in batch:
+        while len(own.sketch) < SKETCH_SIZE and seen < len(inspected):
+            wanted, end = SKETCH_SIZE - len(own.sketch) + 4, seen
+            batch: list[int] = []
+            while end < len(inspected) and len(batch) < wanted:
+                if inspected[end] not in marked:
+                    batch.append(inspected[end])
+                end += 1
+            postings = self._postings(batch) if batch else {}
+            for h in inspected[seen:end]:
                 seen += 1
                 found = postings.get(h)
                 if found is None or _furniture(found):
@@ -289,6 +176,7 @@ class Grouper:
             marks = [(h - _SIGNED,) for h in newly]
             self.db.executemany("DELETE FROM postings WHERE key = ?", marks)
             self.db.executemany(f"INSERT OR IGNORE INTO postings VALUES (?, {_MARK})", marks)
+            self.marks.add(newly)
         own.estimate = len(values) if seen == len(values) else len(own.sketch) * len(values) // max(seen, 1)
         return own
 
@@ -368,6 +256,35 @@ class Grouper:
 
     def close(self) -> None:
         self.db.close()
+
+
+class _Marks:
+    """The shingles marked as furniture in the postings table, read once (on first use) and
+    then kept up to date in memory: a sorted array, and a set of the latest marks."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.sorted: np.ndarray | None = None
+        self.recent: set[int] = set()
+
+    def among(self, values: list[int]) -> set[int]:
+        """Those of ``values`` that are marked."""
+        if self.sorted is None:
+            self.sorted = np.sort(np.fromiter((key + _SIGNED for (key,) in self.db.execute(
+                f"SELECT key FROM postings WHERE doc = {_MARK}")), dtype=np.uint32))
+        found = self.recent.intersection(values)
+        if values and len(self.sorted):
+            wanted = np.array(values, dtype=np.uint32)
+            hits = self.sorted.take(self.sorted.searchsorted(wanted), mode="clip") == wanted
+            if hits.any():
+                found.update(wanted[hits].tolist())
+        return found
+
+    def add(self, values: list[int]) -> None:
+        self.recent.update(values)
+        if len(self.recent) >= RECENT_MARKS and self.sorted is not None:
+            self.sorted = np.union1d(self.sorted, np.fromiter(self.recent, dtype=np.uint32, count=len(self.recent)))
+            self.recent.clear()
 
 
 def _furniture(postings: list[tuple[int, int, int]]) -> bool:

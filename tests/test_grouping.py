@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from newssearch import NewsIndex
 from newssearch.cli import cli
-from newssearch.grouping import _hash, similarity, sketch
+from newssearch.fingerprints import similarity, sketch
+from newssearch.grouping import _hash
 
 from .conftest import write_jsonl
 
@@ -452,7 +453,7 @@ def test_a_series_sharing_boilerplate_under_one_title_stops_growing_one_group(tm
     ("Grève à la SNCF", "La SNCF annonce des trains supprimés ; SNCFR n'est pas concernée.", ["SNCF"]),
 ])
 def test_title_names_are_the_capitalised_words_its_text_mentions(title: str, text: str, names: list[str]) -> None:
-    from newssearch.grouping import title_names
+    from newssearch.fingerprints import title_names
 
     assert title_names(title, text) == sorted(names)
 
@@ -465,6 +466,75 @@ def test_title_names_are_the_capitalised_words_its_text_mentions(title: str, tex
     ("", DISPATCH, False),
 ])
 def test_told_title_says_whether_a_text_speaks_of_its_title(title: str, text: str, told: bool) -> None:
-    from newssearch.grouping import _words, told_title
+    from newssearch.fingerprints import told_title
 
-    assert told_title(title, _words(text)[1]) is told
+    assert told_title(title, text.lower()) is told
+
+
+def brief(n: int) -> dict[str, str]:
+    """A page of its own few words, then the site's footer: the footer becomes furniture."""
+    own = f"Brève numéro {n} : {ASIDES[n % 8]} Mise à jour {n * 7} du fil régional, édition {n % 13}."
+    return {"id": f"page-{n}", "title": f"Brève {n}", "body": own + "\n" + FOOTER}
+
+
+def test_shingles_marked_as_furniture_cost_no_query(tmp_path: Path) -> None:
+    """Once a shingle is marked as furniture, the grouper knows it from memory, in the run that
+    marked it and in the next one (read from the table), and never looks it up again; the
+    groups are those it gives when it looks every shingle up."""
+    from newssearch.documents import Article
+    from newssearch.grouping import _MARK, _SIGNED, Grouper
+
+    def run(folder: Path, from_memory: bool) -> tuple[dict[str, int], int, set[int]]:
+        groups: dict[str, int] = {}
+        marked: set[int] = set()
+        asked_marked = 0  # marked shingles looked up
+        for first, last in ((0, 60), (60, 90)):  # two runs: the second reads the marks from the table
+            folder.mkdir(exist_ok=True)
+            grouper = Grouper(folder / "groups.sqlite")
+            lookup = grouper._postings
+
+            def looked_up(keys: list[int]) -> Any:
+                nonlocal asked_marked
+                asked_marked += len(marked.intersection(keys))
+                return lookup(keys)
+
+            grouper._postings = looked_up  # type: ignore[method-assign]
+            if not from_memory:
+                grouper.marks.among = lambda values: set()  # type: ignore[method-assign]
+            for r in map(brief, range(first, last)):
+                marked = {key + _SIGNED for (key,) in grouper.db.execute(
+                    f"SELECT key FROM postings WHERE doc = {_MARK}")}
+                groups[r["id"]] = grouper.assign(Article(id=r["id"], title=r["title"], body=r["body"], path="/p.jsonl"))
+            grouper.commit()
+            grouper.close()
+        return groups, asked_marked, marked
+
+    groups, asked, marked = run(tmp_path / "memory", from_memory=True)
+    queried_groups, queried, queried_marks = run(tmp_path / "queries", from_memory=False)
+    assert marked and queried  # the footer's shingles are marked, and looked up again without memory
+    assert asked == 0
+    assert groups == queried_groups and marked == queried_marks
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Le nucléaire relancé", "on relance le nucléaire"),  # "relan": a word starting so
+    ("La cour tranche", "la course est lancée"),  # "cour": a word that is it, not one starting so
+    ("La cour tranche", "à la cour d'appel"),
+    ("Vélo : la course", "Les cour-ses de vélo"),  # "cours" + "e"? no: "cour" and "ses" are two words
+    ("Vélo en ville", "_vélo en ville"),  # "_" is not a letter: "vélo" opens a word
+    ("Vélo en ville", "2vélo en villes"),  # a digit is: "vélo" does not open one, "ville" does
+    ("Été 2024 : canicule", "l'été 2024, une canicule"),
+    ("Été 2024 : canicule", "préété 20245 canicules"),
+    ("", "rien"),
+])
+def test_told_title_reads_the_words_of_the_text(title: str, text: str) -> None:
+    """told_title finds the starts of the title's words in the text as if it had listed every
+    word of the text (the definition it has always had)."""
+    import re
+
+    from newssearch.fingerprints import TOLD, _TITLE_STOP, _fold, told_title
+
+    low = text.lower()
+    starts = {w[:5] for w in re.findall(r"[^\W_]+", low)}
+    wanted = {w[:5] for w in re.findall(r"[^\W_]+", title.lower()) if len(w) >= 3 and _fold(w) not in _TITLE_STOP}
+    assert told_title(title, low) is (bool(wanted) and len(wanted & starts) >= TOLD * len(wanted))
