@@ -38,6 +38,7 @@ import hashlib
 import sqlite3
 from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +121,7 @@ class Grouper:
             PRAGMA user_version = {LAYOUT};
         """)
         self.marks = _Marks(self.db)
+        self.docs = _Docs(self.db)
 
     def assign(self, article: Article) -> int:
         """The group key of ``article``, recording its sketch for the articles that follow."""
@@ -137,6 +139,8 @@ class Grouper:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (me, file, group, score >= COPY, own.estimate, array("I", own.sketch).tobytes(),
              array("I", sorted(fprint.title)).tobytes(), " ".join(fprint.names), fprint.told)).lastrowid
+        assert doc is not None  # an INSERT's rowid
+        self.docs.keep(doc, group, score >= COPY)
         self.db.executemany("INSERT INTO postings VALUES (?, ?)",
                             [(h - _SIGNED, doc) for h in own.sketch if own.posted.get(h, 0) < POSTINGS])
         return group
@@ -189,9 +193,7 @@ class Grouper:
                                         [h - _SIGNED for h in keys]):
             docs[key + _SIGNED].append(doc)
         crowded = {doc for found in docs.values() if len(found) >= FURNITURE for doc in found}
-        about = {doc: (grp, copy) for doc, grp, copy in self.db.execute(
-            f"SELECT doc, grp, copy FROM sketches WHERE doc IN ({','.join('?' * len(crowded))})", list(crowded))
-                 } if crowded else {}
+        about = self.docs.about(crowded) if crowded else {}
         return {h: [(doc, *about.get(doc, (doc, 0))) for doc in found] for h, found in docs.items()
                 if _MARK not in found}
 
@@ -243,6 +245,7 @@ class Grouper:
             self.db.executemany("DELETE FROM postings WHERE key = ? AND doc = ?",
                                 [(h - _SIGNED, doc) for doc, blob in rows for h in array("I", blob)])
             self.db.executemany("DELETE FROM sketches WHERE doc = ?", [(doc,) for doc, _ in rows])
+            self.docs.forget(doc for doc, _ in rows)
 
     def forget(self, path: str) -> None:
         """Drop the sketches of a file's articles (the file changed or vanished): those of
@@ -285,6 +288,45 @@ class _Marks:
         if len(self.recent) >= RECENT_MARKS and self.sorted is not None:
             self.sorted = np.union1d(self.sorted, np.fromiter(self.recent, dtype=np.uint32, count=len(self.recent)))
             self.recent.clear()
+
+
+class _Docs:
+    """Each sketch's group and near-copy flag (sketches' grp and copy, which never change),
+    kept in memory (9 bytes a doc) for the docs this run wrote or read: the postings of
+    shingles on their way to being furniture ask for them at every article."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.group = np.zeros(0, dtype=np.int64)
+        self.copy = np.zeros(0, dtype=np.int8)  # 0 or 1 once known, -1 unknown
+
+    def about(self, docs: set[int]) -> dict[int, tuple[int, int]]:
+        """The group and near-copy flag of each of ``docs`` (those without a sketch left out)."""
+        found: dict[int, tuple[int, int]] = {}
+        unknown = []
+        for doc in docs:
+            if doc < len(self.copy) and (copy := int(self.copy[doc])) >= 0:
+                found[doc] = (int(self.group[doc]), copy)
+            else:
+                unknown.append(doc)
+        if unknown:
+            for doc, group, copy in self.db.execute(
+                    f"SELECT doc, grp, copy FROM sketches WHERE doc IN ({','.join('?' * len(unknown))})", unknown):
+                found[doc] = (group, copy)
+                self.keep(doc, group, copy)
+        return found
+
+    def keep(self, doc: int, group: int, copy: int) -> None:
+        if doc >= len(self.copy):
+            size = max(doc + 1, 2 * len(self.copy), 1024)
+            self.group = np.concatenate((self.group, np.zeros(size - len(self.group), dtype=np.int64)))
+            self.copy = np.concatenate((self.copy, np.full(size - len(self.copy), -1, dtype=np.int8)))
+        self.group[doc], self.copy[doc] = group, copy
+
+    def forget(self, docs: Iterable[int]) -> None:
+        for doc in docs:
+            if doc < len(self.copy):
+                self.copy[doc] = -1
 
 
 def _furniture(postings: list[tuple[int, int, int]]) -> bool:
