@@ -100,19 +100,7 @@ def told_title(title: str, low: str) -> bool:
     content words or more start as one of its words do (5 letters: "relancé", "relance").
     A page cut after a chapeau or a promotion, or made of furniture, does not."""
     wanted = {w[:5] for w in _WORD.findall(title.lower()) if len(w) >= 3 and _fold(w) not in _TITLE_STOP}
-    return bool(wanted) and sum(_opens_word(low, start) for start in wanted) >= TOLD * len(wanted)
-
-
-def _opens_word(text: str, start: str) -> bool:
-    """Whether a word of ``text`` begins with ``start`` (a start shorter than 5 letters: is
-    that word)."""
-    at = text.find(start)
-    while at >= 0:
-        end = at + len(start)
-        if not (at and text[at - 1].isalnum()) and (len(start) >= 5 or not (end < len(text) and text[end].isalnum())):
-            return True
-        at = text.find(start, at + 1)
-    return False
+    return bool(wanted) and sum(_has_word(low, start, whole=len(start) < 5) for start in wanted) >= TOLD * len(wanted)
 
 
 def _fold(word: str) -> str:
@@ -136,12 +124,18 @@ def _names(title: str) -> Iterator[str]:
 
 def mentions(text: str, name: str) -> bool:
     """Whether ``text`` has ``name`` as a word, with its capitals."""
-    start = text.find(name)
-    while start >= 0:
-        end = start + len(name)
-        if not (start and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum()):
+    return _has_word(text, name, whole=True)
+
+
+def _has_word(text: str, word: str, whole: bool) -> bool:
+    """Whether a word of ``text`` begins with ``word`` (letters and digits), or with ``whole``
+    is it."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not (at and text[at - 1].isalnum()) and not (whole and end < len(text) and text[end].isalnum()):
             return True
-        start = text.find(name, end)
+        at = text.find(word, at + 1)
     return False
 
 

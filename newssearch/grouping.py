@@ -131,16 +131,17 @@ class Grouper:
         fprint = fingerprint(article.title, text)
         own = self._own(fprint.shingles)
         group, score = self._match(own, fprint, text) if len(own.sketch) >= MIN_OWN else (None, 0.0)
+        copy = score >= COPY
         if group is None:
             group = self._found(article.id)
         file = None if article.path == article.id else _hash(article.path)  # a text file's id is its path
         doc = self.db.execute(
             "INSERT INTO sketches(article, file, grp, copy, own, sketch, title, names, told) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (me, file, group, score >= COPY, own.estimate, array("I", own.sketch).tobytes(),
+            (me, file, group, copy, own.estimate, array("I", own.sketch).tobytes(),
              array("I", sorted(fprint.title)).tobytes(), " ".join(fprint.names), fprint.told)).lastrowid
         assert doc is not None  # an INSERT's rowid
-        self.docs.keep(doc, group, score >= COPY)
+        self.docs.keep(doc, group, copy)
         self.db.executemany("INSERT INTO postings VALUES (?, ?)",
                             [(h - _SIGNED, doc) for h in own.sketch if own.posted.get(h, 0) < POSTINGS])
         return group

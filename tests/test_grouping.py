@@ -415,9 +415,8 @@ def test_work_per_article_is_bounded(tmp_path: Path) -> None:
         return found
 
     grouper._candidates = counted  # type: ignore[method-assign]
-    for n in range(120):
-        own = f"Brève numéro {n} : {ASIDES[n % 8]} Mise à jour {n * 7} du fil régional, édition {n % 13}."
-        grouper.assign(Article(id=f"page-{n}", title=f"Brève {n}", body=own + "\n" + FOOTER, path="/fil.jsonl"))
+    for r in map(brief, range(120)):
+        grouper.assign(Article(id=r["id"], title=r["title"], body=r["body"], path="/fil.jsonl"))
     most = grouper.db.execute("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM postings GROUP BY key)").fetchone()[0]
     assert most <= grouping.POSTINGS and max(compared) <= grouping.CANDIDATES
     grouper.close()
