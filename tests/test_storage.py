@@ -129,6 +129,37 @@ def test_term_pool_gives_whooshs_postings_in_whooshs_order(tmp_path: Path, limit
     assert ours.fieldnames == {"body", "id", "path"}
 
 
+def field_columns(items: list[postings.Posting]) -> tuple[list[str], list[int], list[float], list[bytes]]:
+    """One document's postings of one field as ``add_field`` takes them."""
+    return ([btext.decode() for _, btext, _, _, _ in items], [1] * len(items),
+            [weight for _, _, _, weight, _ in items], [value or b"" for _, _, _, _, value in items])
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 15])
+@pytest.mark.parametrize("docs_in_order", [True, False])
+def test_term_pool_columns_give_whooshs_postings_in_whooshs_order(tmp_path: Path, chunk: int, docs_in_order: bool,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fields added a document at a time (``add_field``) and a posting at a time (``add``),
+    one field both ways (its terms then share numbers of both kinds), documents in order or
+    not, and terms split across the chunks that ``terms()`` turns into Python objects."""
+    monkeypatch.setattr(postings, "_CHUNK", chunk)
+    storage = FileStorage(str(tmp_path))
+    ours, whoosh = postings._TermPool(storage, None), postings.WHOOSH_POSTING_POOL(storage, None)
+    by_doc: dict[int, list[postings.Posting]] = {}
+    for posting in sample_postings(120):
+        by_doc.setdefault(posting[2], []).append(posting)
+    docs = sorted(by_doc) if docs_in_order else sorted(by_doc, key=lambda doc: (doc % 3, doc))
+    for doc in docs:
+        body = [p for p in by_doc[doc] if p[0] == "body"]
+        assert ours.add_field("body", doc, field_columns(body[::2])) == len(body[::2])
+        for posting in body[1::2] + [p for p in by_doc[doc] if p[0] != "body"]:
+            ours.add(posting)
+        for posting in by_doc[doc]:
+            whoosh.add(posting)
+    assert len(ours._keys) > len(set(ours._keys))  # the same body terms under both kinds of number
+    assert list(ours.iter_postings()) == list(whoosh.iter_postings())
+
+
 def test_block_writing_gives_whooshs_segment_across_block_boundaries(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Terms in 127, 128, 129, 256 and 300 documents (Whoosh's blocks hold 128 postings),

@@ -1,26 +1,28 @@
 """Faster segment writing for Whoosh, with byte-identical segments (tested).
 
 Three patches of Whoosh's SegmentWriter, installed by ``install_pool()`` (engine.install) in the
-indexing process and its workers: a pool that keeps a segment's postings by term in compact arrays instead of one
-tuple each (``_TermPool``), and field lengths read once per field while the postings are
-written (``_SegmentLengths``). Together they took the workers' CPU on 20,000 articles from
-51.4 s to 30.9 s. Then ``_add_document`` hands a text field's postings to the pool in one
-call instead of three generators and a method call per posting.
+indexing process and its workers: a pool that keeps a segment's postings in compact columns
+instead of one tuple each (``_TermPool``), and field lengths read once per field while the
+postings are written (``_SegmentLengths``). Together they took the workers' CPU on 20,000
+articles from 51.4 s to 30.9 s. Then ``_add_document`` hands a text field's postings to the
+pool in one call, as columns, instead of three generators and a method call per posting.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator
-from itertools import islice
-from operator import gt
-from typing import Any
+from collections.abc import Iterator
+from itertools import accumulate
+from typing import Any, cast
 
+import numpy as np
 from whoosh import writing
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, _lenfield
 from whoosh.externalsort import SortingPool
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
+
+from .positions import Columns
 
 
 class _SegmentLengths:
@@ -80,8 +82,7 @@ def _add_document(self: SegmentWriter, **fields: Any) -> None:
             if field.indexed:
                 bulk = getattr(field.format, "joins_values", False) and isinstance(value, str)
                 if bulk:
-                    length = pool.add_field(fieldname, docnum,
-                                            field.format.word_values(value, field.analyzer, mode="index"))
+                    length = pool.add_field(fieldname, docnum, field.format.columns(value, field.analyzer))
                 else:
                     for tbytes, freq, weight, vbytes in field.index(value):
                         length += freq
@@ -126,15 +127,13 @@ def _write_blocks(writer: W3FieldWriter, schema: Any, lengths: _SegmentLengths |
     method calls per posting (a seventh of the time of writing a segment)."""
     field = None
     field_lengths: list[int | None] | None = None
-    for key in sorted(pool._terms):
-        fieldname, btext = key
+    for (fieldname, btext), docs, weights, values in pool.terms():
         if fieldname != field:
             if field is not None:
                 writer.finish_field()
             writer.start_field(fieldname, schema[fieldname])
             field = fieldname
             field_lengths = lengths.field(fieldname) if lengths else None
-        docs, weights, values = pool._terms[key].in_order()
         writer.start_term(btext)
         postwriter = writer._postwriter
         limit = postwriter._blocklimit
@@ -155,110 +154,156 @@ def _write_blocks(writer: W3FieldWriter, schema: Any, lengths: _SegmentLengths |
 
 
 Posting = tuple[str, bytes, int, float, "bytes | None"]
-
-
-class _Postings:
-    """One term's postings: document numbers, weights, and the encoded values (positions)
-    end to end in one buffer. A value may be None (Whoosh gives None or bytes). Filled by
-    _TermPool.add, inlined there: it runs once per posting."""
-
-    __slots__ = ("docs", "weights", "ends", "values", "nones")
-
-    def __init__(self) -> None:
-        self.docs, self.weights, self.ends = array("q"), array("d"), array("Q")
-        self.values = bytearray()
-        self.nones: set[int] | None = None
-
-    def sorted(self) -> Iterator[tuple[int, float, bytes | None]]:
-        """The postings by document number."""
-        return zip(*self.in_order())
-
-    def in_order(self) -> tuple[list[int], list[float], list[bytes | None]]:
-        """Document numbers, weights and values, by document number (stable: they arrive
-        in order, so the sort is usually skipped)."""
-        docs, weights = self.docs.tolist(), self.weights.tolist()
-        data, ends = bytes(self.values), self.ends.tolist()
-        values: list[bytes | None] = [data[a:b] for a, b in zip([0, *ends], ends)]
-        for i in self.nones or ():
-            values[i] = None
-        if any(map(gt, docs, islice(docs, 1, None))):
-            order = sorted(range(len(docs)), key=docs.__getitem__)
-            docs, weights, values = [docs[i] for i in order], [weights[i] for i in order], [values[i] for i in order]
-        return docs, weights, values
+TermPostings = tuple[tuple[str, bytes], list[int], list[float], list["bytes | None"]]
+_CHUNK = 1 << 15  # postings turned into Python objects at a time when a segment is written
 
 
 class _TermPool(PostingPool):
-    """Whoosh's pool of postings waiting to be written, kept by term.
+    """Whoosh's pool of postings waiting to be written, kept in columns.
 
     Whoosh keeps one tuple per posting (about 200 bytes each), sorts them all at the end,
     and spills sorted runs to temporary files (pickled, then merged) whenever its size
     estimate passes ``limitmb``: on 10,000 articles per worker that spilling was 40% of the
-    workers' time. Here each term keeps arrays of document numbers and weights and one byte
-    buffer of encoded positions, so that more than twice as many postings fit in the same
-    memory (a worker given 10,000 articles: 223 MB, against 547 MB for Whoosh's pool given
-    room not to spill) and only the terms are sorted: documents arrive in order. Past the
-    limit, the postings in memory become one of Whoosh's sorted runs, as before. The
-    postings come out in exactly Whoosh's order (tested: the segments are byte-identical).
+    workers' time. Here the postings are appended, as they come, to five columns: a number
+    for the (field, term), the document, the weight, and the encoded positions end to end
+    with their lengths. A document's postings of one field are appended in one call
+    (``add_field``: a dictionary lookup a posting, the rest in C), and only when the segment
+    is written are they sorted, by term then document, with numpy. Past the limit, the
+    postings in memory become one of Whoosh's sorted runs, as before. The postings come out
+    in exactly Whoosh's order (tested: the segments are byte-identical).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._terms: dict[tuple[str, bytes], _Postings] = {}
+        self._clear()
+
+    def _clear(self) -> None:
+        self._keys: list[tuple[str, bytes]] = []  # (field, term bytes) of each term number
+        self._numbers: dict[str, dict[Any, int]] = {}  # field -> term (str or bytes) -> number
+        self._tids, self._docs, self._weights = array("I"), array("I"), array("d")
+        self._ends = array("Q", [0])  # posting i's value is _values[_ends[i]:_ends[i + 1]]
+        self._values = bytearray()
+        self._nones: list[int] = []  # the postings whose value is None
+
+    def _number(self, fieldname: str, term: str | bytes) -> int:
+        """The number of a term not yet seen in this field (kept for ``term`` as given)."""
+        btext = term.encode("utf-8") if isinstance(term, str) else term
+        number = self._numbers.setdefault(fieldname, {})[term] = len(self._keys)
+        self._keys.append((fieldname, btext))
+        self.fieldnames.add(fieldname)
+        self.currentsize += 200 + len(btext)
+        return number
 
     def add(self, item: Posting) -> None:
         fieldname, btext, docnum, weight, value = item
-        entry = self._terms.get((fieldname, btext))
-        if entry is None:
-            entry = self._terms[(fieldname, btext)] = _Postings()
-            self.fieldnames.add(fieldname)
-            self.currentsize += 200 + len(btext)
+        number = self._numbers.get(fieldname, {}).get(btext)
+        if number is None:
+            number = self._number(fieldname, btext)
         if value is None:
-            entry.nones = entry.nones or set()
-            entry.nones.add(len(entry.docs))
-        else:
-            entry.values += value
-            self.currentsize += len(value)
-        entry.docs.append(docnum)
-        entry.weights.append(weight)
-        entry.ends.append(len(entry.values))
-        self.currentsize += 28
+            self._nones.append(len(self._tids))
+            value = b""
+        self._tids.append(number)
+        self._docs.append(docnum)
+        self._weights.append(weight)
+        self._values += value
+        self._ends.append(len(self._values))
+        self.currentsize += 28 + len(value)
         if self.currentsize > self.limit:
             self.save()
 
-    def add_field(self, fieldname: str, docnum: int, items: Iterable[tuple[str, int, float, bytes]]) -> int:
-        """``add`` of the postings of one field of one document, given as ``word_values``
-        gives them (term, frequency, weight, value), in one call; the field's length (the sum
-        of the frequencies)."""
-        terms, length, size = self._terms, 0, 0
-        for term, freq, weight, value in items:
-            key = (fieldname, term.encode("utf-8"))
-            entry = terms.get(key)
-            if entry is None:
-                entry = terms[key] = _Postings()
-                size += 200 + len(key[1])
-            entry.values += value
-            entry.docs.append(docnum)
-            entry.weights.append(weight)
-            entry.ends.append(len(entry.values))
-            size += 28 + len(value)
-            length += freq
-        if size:
-            self.fieldnames.add(fieldname)
-            self.currentsize += size
-            if self.currentsize > self.limit:
-                self.save()
-        return length
+    def add_field(self, fieldname: str, docnum: int, columns: Columns) -> int:
+        """``add`` of the postings of one field of one document, given as columns (terms,
+        frequencies, weights, values: ``FrenchPositions.columns``), in one call; the field's
+        length (the sum of the frequencies)."""
+        terms, freqs, weights, values = columns
+        if not terms:
+            return 0
+        get = self._numbers.get(fieldname, {}).get
+        known = [get(term) for term in terms]
+        numbers = cast("list[int]", known) if None not in known else \
+            [self._number(fieldname, term) if n is None else n for n, term in zip(known, terms)]
+        start = len(self._values)
+        self._tids.extend(numbers)
+        self._docs.extend([docnum] * len(terms))
+        self._weights.extend(weights)
+        self._values += b"".join(values)
+        self._ends.extend(accumulate(map(len, values), initial=start))
+        self._ends.pop(-len(terms) - 1)  # the start, already there
+        self.currentsize += 28 * len(terms) + len(self._values) - start
+        if self.currentsize > self.limit:
+            self.save()
+        return sum(freqs)
+
+    def _ranks(self) -> Any:
+        """The rank of each term number in (field, term bytes) order; the numbers of one key
+        added both as bytes (``add``) and as str (``add_field``) share a rank."""
+        keys = self._keys
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        ranked = list(range(len(keys)))
+        if len(set(keys)) != len(keys):
+            for i in range(1, len(order)):
+                ranked[i] = ranked[i - 1] + (keys[order[i]] != keys[order[i - 1]])
+        ranks = np.empty(len(keys), dtype=np.int64)
+        ranks[order] = ranked
+        return ranks
+
+    def _order(self) -> tuple[Any, Any]:
+        """The postings' order, by term then document (equal documents in the order they came),
+        and where each term's postings start in it (with the end). Built in place, in one
+        array of 8 bytes a posting: segment writing is where a worker's memory peaks."""
+        docs = np.frombuffer(self._docs, dtype=np.uint32)
+        if np.any(docs[1:] < docs[:-1]):
+            ranks = self._ranks()[np.frombuffer(self._tids, dtype=np.uint32)]
+            order = np.lexsort((docs, ranks))
+            ranks = ranks[order]
+            return order, np.concatenate(([0], np.flatnonzero(ranks[1:] != ranks[:-1]) + 1, [len(order)]))
+        packed = self._ranks()[np.frombuffer(self._tids, dtype=np.uint32)]  # (rank, arrival) in one integer
+        packed <<= 32
+        cuts = [0]
+        for at in range(0, len(packed), _CHUNK):
+            packed[at:at + _CHUNK] |= np.arange(at, min(at + _CHUNK, len(packed)), dtype=np.int64)
+        packed.sort()
+        for at in range(0, len(packed) - 1, _CHUNK):
+            ranks = packed[at:at + _CHUNK + 1] >> 32
+            cuts += (np.flatnonzero(ranks[1:] != ranks[:-1]) + at + 1).tolist()
+        packed &= 0xFFFFFFFF
+        return packed, np.array(cuts + [len(packed)], dtype=np.int64)
+
+    def terms(self) -> Iterator[TermPostings]:
+        """Each term's key, documents, weights and values, by key then document."""
+        if not self._tids:
+            return
+        order, bounds = self._order()
+        docs, weights = np.frombuffer(self._docs, dtype=np.uint32), np.frombuffer(self._weights, dtype=np.float64)
+        ends = np.frombuffer(self._ends, dtype=np.uint64)
+        nones = set(self._nones)
+        data, keys = bytes(self._values), self._keys
+        first = np.frombuffer(self._tids, dtype=np.uint32)[order[bounds[:-1]]].tolist()
+        t = 0
+        while t < len(first):  # in chunks of terms, so that only _CHUNK postings are Python objects at once
+            u = max(t + 1, int(np.searchsorted(bounds, bounds[t] + _CHUNK, side="right")) - 1)
+            chunk = order[bounds[t]:bounds[u]]
+            chunk_docs, chunk_weights = docs[chunk].tolist(), weights[chunk].tolist()
+            values: list[bytes | None] = [data[a:b] for a, b in zip(ends[chunk].tolist(), ends[chunk + 1].tolist())]
+            if nones:
+                for i, posting in enumerate(chunk.tolist()):
+                    if posting in nones:
+                        values[i] = None
+            cuts = (bounds[t:u + 1] - bounds[t]).tolist()
+            for k in range(u - t):
+                a, b = cuts[k], cuts[k + 1]
+                yield keys[first[t + k]], chunk_docs[a:b], chunk_weights[a:b], values[a:b]
+            t = u
 
     def _in_memory(self) -> Iterator[Posting]:
-        for key in sorted(self._terms):
-            fieldname, btext = key
-            for docnum, weight, value in self._terms[key].sorted():
+        for (fieldname, btext), docs, weights, values in self.terms():
+            for docnum, weight, value in zip(docs, weights, values):
                 yield fieldname, btext, docnum, weight, value
 
     def save(self) -> None:
         """Write the postings in memory as one sorted run (Whoosh's spilling)."""
         self.current = list(self._in_memory())
-        self._terms = {}
+        self._clear()
         PostingPool.save(self)
 
     def items(self, maxfiles: int = 128) -> Any:

@@ -157,14 +157,27 @@ class FrenchPositions(Positions):
         terms_of = getattr(analyzer, "terms", None)
         if terms_of is None or not isinstance(value, str):
             return super().word_values(value, analyzer, **kwargs)  # type: ignore[no-any-return]
-        return postings(terms_of(value), self.field_boost, analyzer.is_stop_term)
+        return list(zip(*posting_columns(terms_of(value), self.field_boost, analyzer.is_stop_term)))
+
+    def columns(self, value: str, analyzer: Any) -> Columns:
+        """What ``word_values`` gives, as four lists (terms, frequencies, weights, values):
+        the form the indexing pool takes them in (pool._TermPool.add_field)."""
+        terms_of = getattr(analyzer, "terms", None)
+        if terms_of is None:
+            found = list(super().word_values(value, analyzer, mode="index"))
+            return ([t for t, _, _, _ in found], [f for _, f, _, _ in found],
+                    [w for _, _, w, _ in found], [v for _, _, _, v in found])
+        return posting_columns(terms_of(value), self.field_boost, analyzer.is_stop_term)
 
 
-def postings(terms: list[str], boost: float, unscored: Callable[[str], bool]) -> list[tuple[str, int, float, bytes]]:
-    """(term, frequency, weight, value) of each term of a text given as the term at each of
-    its positions ("" for none), in the order they first come; the terms ``unscored`` says
-    are stop words' get a frequency of 0. A list, built in one pass: indexing calls it on
-    every field of every article."""
+Columns = tuple[list[str], list[int], list[float], list[bytes]]
+
+
+def posting_columns(terms: list[str], boost: float, unscored: Callable[[str], bool]) -> Columns:
+    """The terms of a text given as the term at each of its positions ("" for none), in the
+    order they first come, with their frequencies, weights and values (encoded positions);
+    the terms ``unscored`` says are stop words' get a frequency of 0. Built in one pass:
+    indexing calls it on every field of every article."""
     positions: dict[str, list[int]] = {}
     get = positions.get
     for pos, term in enumerate(terms):
@@ -174,8 +187,10 @@ def postings(terms: list[str], boost: float, unscored: Callable[[str], bool]) ->
         else:
             found.append(pos)
     positions.pop("", None)
-    return [(term, 0 if unscored(term) else len(poslist), len(poslist) * boost, encode_positions(poslist))
-            for term, poslist in positions.items()]
+    keys, lists = list(positions), list(positions.values())
+    counts = list(map(len, lists))
+    freqs = [0 if unscored(term) else n for term, n in zip(keys, counts)]
+    return keys, freqs, [n * boost for n in counts], list(map(encode_positions, lists))
 
 
 WHOOSH_MINI_VALUES = W3PostingsWriter._mini_values
