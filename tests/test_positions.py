@@ -110,3 +110,22 @@ def test_phrases_survive_segment_merges(tmp_path: Path) -> None:
     with NewsIndex.open(tmp_path / "ix") as news:
         assert news.query('"envoi de chars lourds"', all_versions=True).total == 30
         assert news.query('"chars et des blindés"', all_versions=True).total == 10
+
+
+@pytest.mark.parametrize("analyzer", ["french", "whoosh standard"])
+def test_columns_are_word_values_transposed(analyzer: str) -> None:
+    """The pool takes a field's postings as columns (terms, frequencies, weights, values):
+    the same as the format's ``word_values``, whichever the analyzer (the French one's fast
+    path, or any Whoosh analyzer through Whoosh's own word_values)."""
+    from whoosh.analysis import StandardAnalyzer
+
+    from newssearch.analysis import french_analyzer
+    from newssearch.engine.positions import FrenchPositions
+
+    chain = french_analyzer() if analyzer == "french" else StandardAnalyzer()
+    fmt = FrenchPositions(field_boost=2.0)
+    text = "Le Monde, le monde et l'État : le monde entier. Notre-Dame de Paris, Paris !"
+    expected = list(fmt.word_values(text, chain, mode="index"))
+    assert expected and list(zip(*fmt.columns(text, chain))) == expected
+    if analyzer == "french":  # stop words' terms are indexed with a frequency of 0
+        assert dict((t, f) for t, f, _, _ in expected)["_le"] == 0
