@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -237,3 +238,34 @@ def test_ids_stay_unique_across_commits_inside_a_file(tmp_path: Path) -> None:
     assert (report.updated, report.articles, report.skipped) == (1, 5, [])
     with NewsIndex.open(folder) as ix:
         assert len(ix) == 5 and ids(ix, "commun") == [f"r{n}" for n in range(5)]
+
+
+def test_a_first_run_asks_the_index_only_about_ids_it_has_seen(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """On an empty index, an id the run has not recorded is new: no term lookup in the index
+    (one per segment, for every article of a first run). An id seen before is looked up, in
+    the run's records and, once committed, in the index; a later run looks every id up."""
+    from whoosh.reading import MultiReader, SegmentReader
+
+    lookups: list[str] = []
+
+    def counted(original: Any) -> Any:
+        def contains(self: Any, term: tuple[str, str]) -> bool:
+            lookups.append(term[1])
+            return bool(original(self, term))
+        return contains
+
+    for cls in (MultiReader, SegmentReader):
+        monkeypatch.setattr(cls, "__contains__", counted(cls.__contains__))
+    records = [{"id": f"r{n}", "title": f"Titre {n}", "body": "Texte commun."} for n in range(6)]
+    first = write_jsonl(tmp_path / "a.jsonl", records)
+    second = write_jsonl(tmp_path / "b.jsonl", [{"id": "b1", "title": "Neuf", "body": "Texte neuf."},
+                                                {"id": "r2", "title": "Encore", "body": "Autre texte."}])
+    report = update_index(tmp_path / "ix", [first, second], commit_every=1, procs=1)
+    assert [str(s) for s in report.skipped] == [f"{second}: id 'r2' is already the id of an article of {first}: "
+                                                "that one was kept"]
+    assert set(lookups) == {"r2"}  # only the id seen before, found in what this run committed
+    lookups.clear()
+    third = write_jsonl(tmp_path / "c.jsonl", [{"id": "c1", "title": "Trois", "body": "Texte trois."}])
+    update_index(tmp_path / "ix", [first, second, third], procs=1)
+    assert "c1" in lookups  # the index was not empty when this run began: it answers
