@@ -46,6 +46,7 @@ import numpy as np
 
 from .documents import Article
 from .fingerprints import SKETCH_SIZE, Fingerprint, alike_titles, fingerprint, mentions, similarity
+from .intsets import IntSet
 
 LAYOUT = 2  # the tables' layout (PRAGMA user_version); 0: sketches of the whole text, 4 lookup keys each
 THRESHOLD = 0.5  # estimated Jaccard similarity of own text from which two articles are one story
@@ -59,7 +60,6 @@ INSPECT = 3 * SKETCH_SIZE  # smallest shingles looked up per article, furniture 
 CANDIDATES = 8  # articles compared per article, the ones sharing most own shingles
 CACHE_MB = 32  # SQLite page cache of the table (default 2 MB): -10% CPU an article at 40k articles
 LOOKUP_KEYS = SKETCH_SIZE  # every own shingle of the sketch is looked up (was the 4 smallest)
-RECENT_MARKS = 50_000  # marks kept in a set before they join _Marks' sorted array
 _SIGNED = 1 << 31  # hashes are stored as signed 32-bit integers: 4 bytes in SQLite, not 6
 _MARK = 0  # the doc of a shingle's one posting once it is furniture (sketches' docs start at 1)
 
@@ -264,31 +264,24 @@ class Grouper:
 
 class _Marks:
     """The shingles marked as furniture in the postings table, read once (on first use) and
-    then kept up to date in memory: a sorted array, and a set of the latest marks."""
+    then kept up to date in memory (an IntSet, 4 bytes a mark)."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self.sorted: np.ndarray | None = None
-        self.recent: set[int] = set()
+        self.marks: IntSet | None = None
+
+    def _read(self) -> IntSet:
+        if self.marks is None:
+            self.marks = IntSet(np.uint32, np.fromiter((key + _SIGNED for (key,) in self.db.execute(
+                f"SELECT key FROM postings WHERE doc = {_MARK}")), dtype=np.uint32))
+        return self.marks
 
     def among(self, values: list[int]) -> set[int]:
         """Those of ``values`` that are marked."""
-        if self.sorted is None:
-            self.sorted = np.sort(np.fromiter((key + _SIGNED for (key,) in self.db.execute(
-                f"SELECT key FROM postings WHERE doc = {_MARK}")), dtype=np.uint32))
-        found = self.recent.intersection(values)
-        if values and len(self.sorted):
-            wanted = np.array(values, dtype=np.uint32)
-            hits = self.sorted.take(self.sorted.searchsorted(wanted), mode="clip") == wanted
-            if hits.any():
-                found.update(wanted[hits].tolist())
-        return found
+        return self._read().among(values)
 
     def add(self, values: list[int]) -> None:
-        self.recent.update(values)
-        if len(self.recent) >= RECENT_MARKS and self.sorted is not None:
-            self.sorted = np.union1d(self.sorted, np.fromiter(self.recent, dtype=np.uint32, count=len(self.recent)))
-            self.recent.clear()
+        self._read().add(values)
 
 
 class _Docs:

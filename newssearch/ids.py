@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .intsets import IntSet
 from .schema import FILE, ID_FIELD, PATH
-
-RECENT_HASHES = 50_000  # hashes kept in a set before they join _Hashes' sorted array
 
 
 class IdRegistry:
@@ -33,7 +32,7 @@ class IdRegistry:
         self.pending: dict[str, str] = {}  # id -> path of the file, not committed yet
         self.released: set[int] = set()  # documents of the index whose file is being read again
         self.fresh: bool | None = None  # whether the index held no document when the run began
-        self.claimed = _Hashes()  # of the ids this run has recorded
+        self.claimed = IntSet(np.int64)  # the hashes of the ids this run has recorded
 
     def _search(self) -> Any:
         if self.searcher is None:
@@ -64,7 +63,7 @@ class IdRegistry:
                 holder = None if holder == path else holder  # this file, read again
         if holder is None:
             self.pending[article_id] = path
-            self.claimed.add(hash(article_id))
+            self.claimed.add((hash(article_id),))
         return holder
 
     def committed(self, reading: str | None) -> None:
@@ -86,23 +85,3 @@ def own_articles(searcher: Any, path: str) -> list[int]:
     return [docnum for docnum in searcher.document_numbers(**{ID_FIELD: path})
             if FILE not in searcher.stored_fields(docnum)]
 
-
-class _Hashes:
-    """Hashes of strings (Python's, stable within a process), 8 bytes each: a sorted array,
-    and a set of the latest that joins it now and then."""
-
-    def __init__(self) -> None:
-        self.sorted = np.zeros(0, dtype=np.int64)
-        self.recent: set[int] = set()
-
-    def add(self, value: int) -> None:
-        self.recent.add(value)
-        if len(self.recent) >= RECENT_HASHES:
-            self.sorted = np.union1d(self.sorted, np.fromiter(self.recent, dtype=np.int64, count=len(self.recent)))
-            self.recent.clear()
-
-    def __contains__(self, value: int) -> bool:
-        if value in self.recent:
-            return True
-        at = int(self.sorted.searchsorted(value))
-        return at < len(self.sorted) and int(self.sorted[at]) == value
