@@ -165,6 +165,8 @@ VARIANTS = (
     NewsVariant("no proximity (0)", {"proximity": 0.0}),
     NewsVariant("pairs off (0)", {"pairs": 0.0}),
     NewsVariant("exact off (0)", {"exact": 0.0}),
+    NewsVariant("no lead bonus for pasted text (lead 0)", {"lead": 0.0}),
+    NewsVariant("lead over the first 80 words (lead_words 80)", {"lead_words": 80}),
     NewsVariant("no rerank signal (coordination, proximity, pairs, exact 0): BM25F order",
                 {"coordination": 0.0, "proximity": 0.0, "pairs": 0.0, "exact": 0.0}),
     NewsVariant("rerank depth 20", {"rerank": 20}),

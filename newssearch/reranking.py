@@ -7,8 +7,9 @@ words (coordination: over a whole news article it rewarded length), and raised w
 words occur close together and in the query's order. Positions come from the index's
 postings (engine.term_positions), so they are exactly the indexed terms'. For a query of
 ``pasted_words`` words or more, the words of a link to another article ("Lire aussi : <its
-headline>") are not the article's own. In an index with article vectors (semantic.py), the query's meaning is then
-blended in.
+headline>") are not the article's own, and pasted text found in an article's lead (its first
+words) counts more. In an index with article vectors (semantic.py), the query's meaning is
+then blended in.
 """
 
 from __future__ import annotations
@@ -153,6 +154,9 @@ def _rescore(searcher: Any, head: list[tuple[int, float]], parsed: ParsedQuery, 
         score *= share ** coordination * (1 + ranking.proximity * max(near, 0))
         if ranking.pairs and ordered:
             score *= 1 + ranking.pairs * max(pair_share(body, ordered), pair_share(title, ordered))
+        if pasted and ranking.lead:  # a headline sums up its article's lead
+            lead = {t for p, t in body if p < ranking.lead_words} | in_title
+            score *= 1 + ranking.lead * sum(weights[t] for t in lead) / total
         if exact:
             fields = stored[docnum]
             written = {exact_form(word) for word in (analyzer.written(fields.get(BODY, "")[:SNIPPET_SCAN_CHARS], terms)

@@ -75,7 +75,7 @@ def test_a_long_quotation_alone_finds_the_exact_phrase_first(news: NewsIndex) ->
 def test_coordination_over_the_whole_article_favoured_the_long_page(news: NewsIndex) -> None:
     query = "Festival de théâtre à Marseille : le bilan d'une exposition sur la mer"
     assert ids(news, query, ranking=Ranking(passage=0, b=0.75, lucene_idf=False, pasted_exact=1.0,
-                                                pasted_coordination=2.0))[0] == "long"
+                                                pasted_coordination=2.0, lead=0.0))[0] == "long"
 
 
 def test_positions_from_the_postings_are_the_analysers(news: NewsIndex) -> None:
@@ -154,3 +154,23 @@ def test_links_are_checked_until_the_shown_hits_are_exact(tmp_path: Path) -> Non
     for limit in range(1, len(articles) + 1):
         shown = [hit.id for hit in ix.search(LINK_HEADLINE, limit=limit)]
         assert shown == everything[:limit]
+
+
+LEAD_HEADLINE = "Le port de Dakar bloqué par une grève des dockers sénégalais"
+
+
+def test_a_pasted_headline_prefers_the_article_that_opens_with_its_story(tmp_path: Path) -> None:
+    """A headline sums up its article's lead (Ranking.lead). The background page holds the
+    headline's words as closely, and more often, but only after its own opening; without the
+    lead bonus (lead=0) it came first. A question is not pasted text: no lead bonus."""
+    articles = [
+        {"id": "story", "title": "", "body": "Le port de Dakar est bloqué depuis lundi par une grève des dockers "
+                                             "sénégalais, qui réclament des hausses de salaire. " + FILLER + FILLER},
+        {"id": "background", "title": "", "body": FILLER[:300] + " Au port de Dakar, la grève des dockers sénégalais a "
+                                                  "bloqué les quais : le port de Dakar et ses dockers en grève."},
+    ]
+    ix = index_of(tmp_path, articles)
+    assert ids(ix, LEAD_HEADLINE) == ["story", "background"]
+    assert ids(ix, LEAD_HEADLINE, ranking=Ranking(lead=0.0)) == ["background", "story"]
+    question = "Pourquoi le port de Dakar est-il bloqué par une grève des dockers sénégalais ?"
+    assert ids(ix, question) == ids(ix, question, ranking=Ranking(lead=0.0))
