@@ -84,4 +84,3 @@ def own_articles(searcher: Any, path: str) -> list[int]:
     no other file recorded), never a record of another file whose id happens to be ``path``."""
     return [docnum for docnum in searcher.document_numbers(**{ID_FIELD: path})
             if FILE not in searcher.stored_fields(docnum)]
-

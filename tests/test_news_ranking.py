@@ -172,8 +172,9 @@ def test_a_pasted_headline_prefers_the_article_that_opens_with_its_story(tmp_pat
     ix = index_of(tmp_path, articles)
     assert ids(ix, LEAD_HEADLINE) == ["story", "background"]
     assert ids(ix, LEAD_HEADLINE, ranking=Ranking(lead=0.0)) == ["background", "story"]
-    question = "Pourquoi le port de Dakar est-il bloqué par une grève des dockers sénégalais ?"
+
     def scored(query: str, **changes: float) -> list[tuple[str, float]]:
         return [(hit.id, hit.score) for hit in ix.search(query, limit=10, ranking=Ranking(**changes))]
 
+    question = "Pourquoi le port de Dakar est-il bloqué par une grève des dockers sénégalais ?"
     assert scored(question) == scored(question, lead=0.0)
