@@ -153,7 +153,7 @@ VARIANTS = (
     NewsVariant("all_versions=True (no wire-story collapse)", {}, all_versions=True),
     NewsVariant("no title boost (title_boost 1; titles are empty)", {"title_boost": 1.0}),
     NewsVariant("k1 0.9", {"k1": 0.9}),
-    NewsVariant("k1 2.0", {"k1": 2.0}),
+    NewsVariant("k1 1.2 (the default until k1 2.0)", {"k1": 1.2}),
     NewsVariant("b 0.5", {"b": 0.5}),
     NewsVariant("b 0.9", {"b": 0.9}),
     NewsVariant("b 1.0", {"b": 1.0}),

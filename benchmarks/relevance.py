@@ -232,7 +232,7 @@ def toggle(field: str, value: float) -> Variant:
 VARIANTS = (
     Variant("no title boost (title_boost 1)", {"title_boost": 1.0}),
     Variant("title_boost 3", {"title_boost": 3.0}),
-    Variant("k1 2.0", {"k1": 2.0}),
+    Variant("k1 1.2 (the default until k1 2.0)", {"k1": 1.2}),
     Variant("b 0.9", {"b": 0.9}),
     Variant("keep question words", {"question_words": False}),
     Variant("keep answer-type words (année, nom...) in questions", {"answer_type_words": False}),

@@ -63,7 +63,7 @@ class Ranking:
     """
 
     title_boost: float = 1.5
-    k1: float = 1.2
+    k1: float = 2.0
     b: float = 0.9
     title_b: float = 0.5
     long_query: int = 3
