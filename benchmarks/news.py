@@ -2,6 +2,7 @@
 """News relevance benchmark: headline -> article on real news, and long-query latency at scale.
 
     python benchmarks/news.py [--data DIR] [--peers all|none|NAME,...] [--sample N] [--scale N] [--ablation]
+                              [--no-semantic]
 
 Known item, on two collections (../shared/data beside the repo, or --data): every article is
 indexed with its title emptied (body only; id and source kept), and each headline, as written,
@@ -11,7 +12,9 @@ is a query whose one relevant document is its own article.
 - MasakhaNEWS: masakhanews_fra.jsonl.gz (881 BBC Afrique articles), each title a query.
 newssearch is used as a user would (the records written to a temporary .jsonl, then
 ``NewsIndex.open(tmp, create=True).add([that file])`` and ``ix.search(headline, limit=10)``),
-beside each peer of benchmarks/peers.py built from the same records. Reported over the top 10:
+and, when the sentence encoder is installed (newssearch[semantic]; --no-semantic skips it),
+again on an index built with ``add(..., semantic=True)`` (``index --semantic``), beside each
+peer of benchmarks/peers.py built from the same records. Reported over the top 10:
 MRR, recall, nDCG, query times (snippets included), build seconds, QueryErrors, other
 exceptions (counted as no hits and listed) and queries without hits.
 
@@ -49,8 +52,8 @@ from newssearch import NewsIndex, QueryError
 from newssearch.config import DEFAULT_RANKING, Ranking
 
 from common import log, publish  # noqa: E402 (this folder is on sys.path when run as a script)
-from relevance import (K, Metrics, Mode, Question, SystemRun, Variant, ask_all, library_state, load_peers,
-                       metrics, ranking_text, read_jsonl, read_qrels, run_peer, signed, table, times)
+from relevance import (K, Metrics, Mode, Question, SystemRun, Variant, ask_all, encoder_available, library_state,
+                       load_peers, metrics, ranking_text, read_jsonl, read_qrels, run_peer, signed, table, times)
 from speed import Latencies, time_queries
 
 BENCH = Path(__file__).resolve().parent
@@ -124,12 +127,13 @@ class Guarded:
             return []
 
 
-def build_newssearch(records: Path, folder: Path) -> tuple[NewsIndex, float]:
+def build_newssearch(records: Path, folder: Path, semantic: bool = False) -> tuple[NewsIndex, float]:
     start = time.perf_counter()
     ix = NewsIndex.open(folder, create=True)
-    report = ix.add([records])
+    report = ix.add([records], semantic=semantic)
     seconds = time.perf_counter() - start
-    log(f"newssearch: {len(ix):,} articles indexed in {seconds:.1f} s, skipped: {report.skipped or 'none'}")
+    log(f"newssearch{' --semantic' * semantic}: {len(ix):,} articles indexed in {seconds:.1f} s, "
+        f"skipped: {report.skipped or 'none'}")
     return ix, seconds
 
 
@@ -213,7 +217,7 @@ class KnownItemRun:
     collection: Collection
     questions: list[Question]
     runs: list[SystemRun]
-    crashes: list[tuple[str, str]]
+    crashes: dict[str, list[tuple[str, str]]]  # run name -> (query, error) of each exception
     ablation: list[tuple[NewsVariant, Metrics | str]]
     ablation_step: int = 1
 
@@ -225,12 +229,29 @@ def known_item(collection: Collection, peers: Sequence[Any], work: Path, args: a
     try:
         search = newssearch_search(ix)
         runs = [SystemRun("newssearch", build_s, ask_all(search, questions, f"{collection.name} newssearch"))]
+        crashes = {"newssearch": search.crashes}
+        if args.semantic and encoder_available():
+            runs.append(semantic_run(records, questions, work / f"{collection.name}-semantic", crashes))
         runs += [run_peer(peer, records, questions, work / collection.name) for peer in peers]
         step = args.ablation_sample
         ablation = run_ablation(ix, questions[::step], collection.name) if args.ablation else []
     finally:
         ix.close()
-    return KnownItemRun(collection, questions, runs, search.crashes, ablation, args.ablation_sample)
+    return KnownItemRun(collection, questions, runs, crashes, ablation, args.ablation_sample)
+
+
+def semantic_run(records: Path, questions: list[Question], folder: Path,
+                 crashes: dict[str, list[tuple[str, str]]]) -> SystemRun:
+    """newssearch on an index built with article vectors (``index --semantic``), default Ranking."""
+    name = "newssearch --semantic"
+    ix, build_s = build_newssearch(records, folder, semantic=True)
+    try:
+        search = newssearch_search(ix)
+        run = SystemRun(name, build_s, ask_all(search, questions, f"{folder.name} {name}"))
+    finally:
+        ix.close()
+    crashes[name] = search.crashes
+    return run
 
 
 HEADER = ["system", "MRR@10", "R@10", "nDCG@10", "p50 ms", "p95 ms", "build s", "QueryError", "exception",
@@ -239,12 +260,11 @@ HEADER = ["system", "MRR@10", "R@10", "nDCG@10", "p50 ms", "p95 ms", "build s", 
 
 def known_item_lines(result: KnownItemRun, sample: int) -> list[str]:
     rows, measured = [HEADER], [(run, metrics(run.outcomes)) for run in result.runs]
-    crashes = len(result.crashes)
     for run, m in measured:
-        other = str(crashes) if run.name == "newssearch" else "0"
+        other = str(len(result.crashes.get(run.name, [])))
         rows.append([run.name, f"{m.mrr:.3f}", f"{m.recall:.3f}", f"{m.ndcg:.3f}", f"{m.p50:.1f}", f"{m.p95:.1f}",
                      f"{run.build_s:.2f}", str(m.errors), other, str(m.zero_hits)])
-    (ours, a), others = measured[0], measured[1:]
+    (ours, a), others = measured[0], [(run, m) for run, m in measured[1:] if run.name not in result.crashes]
     if others:
         rows.append([""] * len(HEADER))
     for peer, b in others:
@@ -255,9 +275,9 @@ def known_item_lines(result: KnownItemRun, sample: int) -> list[str]:
     lines = ["", f"=== {result.collection.name}: headline -> its article, {queries}, top {K} ===", "", *table(rows)]
     if others:
         lines += ["", "vs rows: newssearch minus the peer for quality, newssearch / peer for times"]
-    if result.crashes:
+    if any(result.crashes.values()):
         lines += ["", "exceptions other than QueryError (counted as no hits):"]
-        lines += [f"  {query!r}: {error}" for query, error in result.crashes]
+        lines += [f"  {name}, {query!r}: {error}" for name, found in result.crashes.items() for query, error in found]
     return lines
 
 
@@ -394,7 +414,8 @@ def header_lines(args: argparse.Namespace, peers: Sequence[Any], missing: Sequen
              f"data: {args.data}",
              "known item: titles emptied (id, source, body kept) in a temporary .jsonl; newssearch: "
              "NewsIndex.open(tmp, create=True).add([that file]), ix.search(headline as written, "
-             f"limit={K}); a QueryError counts as no hits; peers built from the same records",
+             f"limit={K}); a QueryError counts as no hits; newssearch --semantic: the same with "
+             ".add([that file], semantic=True) (article vectors); peers built from the same records",
              "times: p50/p95 per query, search and snippets included; build s: indexing the .jsonl, parsing "
              "included; all systems measured one after the other in this run (compare ratios, not runs)",
              "peers:"]
@@ -409,6 +430,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--sample", type=int, default=1, metavar="N", help="every N-th query (default: all)")
     ap.add_argument("--scale", type=int, default=100_000, metavar="N", help="articles at scale (0: skip)")
     ap.add_argument("--ablation", action="store_true", help="add the tables of newssearch variants")
+    ap.add_argument("--no-semantic", dest="semantic", action="store_false",
+                    help="skip the run on an index built with --semantic (made when the encoder is installed)")
     ap.add_argument("--ablation-sample", type=int, default=1, metavar="M",
                     help="ablation on every M-th query of the main runs (default: all of them)")
     ap.add_argument("--work", type=Path, default=BENCH / "work", help="where the scaled archive is cached")
