@@ -26,7 +26,7 @@ from .documents import (Article, Skipped, is_streamed, iter_files, parse_bytes, 
                         stream_file)
 from .errors import DocumentError, IndexDamagedError, IndexWriteError, NewsSearchError
 from .folder import GROUPS_FILE, IndexFolder, WriteSession
-from .manifest import FileState, changed_sizes
+from .manifest import KEPT_PROBLEMS, FileState, changed_sizes
 from .progress import ProgressCallback, ProgressTracker
 from .grouping import Grouper
 from .ids import IdRegistry, own_articles
@@ -300,6 +300,7 @@ def _update_file(batch: Batch, path: Path, report: IndexReport, strict: bool, ma
         st = path.stat()
         if old and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
             report.unchanged += 1
+            _skipped_before(report, key, old, strict)
             return
         streamed = is_streamed(path)  # JSON Lines: hashed in chunks, then read record by record
         if streamed:
@@ -309,8 +310,9 @@ def _update_file(batch: Batch, path: Path, report: IndexReport, strict: bool, ma
             raw = read_bytes(path, max_bytes=max_bytes)
             digest = hashlib.sha256(raw).hexdigest()
         if old and old.sha256 == digest:
-            manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, old.articles)
+            manifest[key] = dataclasses.replace(old, mtime_ns=st.st_mtime_ns, size=st.st_size)
             report.unchanged += 1
+            _skipped_before(report, key, old, strict)
             return
         if streamed:
             items = stream_file(path, scan, max_bytes=max_bytes)
@@ -329,7 +331,7 @@ def _update_file(batch: Batch, path: Path, report: IndexReport, strict: bool, ma
     else:
         report.added += 1
     batch.begin_file(key)
-    articles = 0
+    articles, first_skip = 0, len(report.skipped)
     name = printable(key)  # a file name that is not UTF-8: its articles' id and path show its bytes as \xNN
     for item in items:
         if isinstance(item, Skipped):
@@ -344,5 +346,17 @@ def _update_file(batch: Batch, path: Path, report: IndexReport, strict: bool, ma
         articles += 1
         tracker.article(items)
     report.articles += articles
-    manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, articles)
+    skipped = report.skipped[first_skip:]
+    manifest[key] = FileState(st.st_mtime_ns, st.st_size, digest, articles,
+                              tuple((s.reason, s.line) for s in skipped[:KEPT_PROBLEMS]), len(skipped))
     batch.end_file()
+
+
+def _skipped_before(report: IndexReport, key: str, old: FileState, strict: bool) -> None:
+    """Report again what was skipped when an unchanged file was read: those records are still
+    missing from the index (a truncated file stays truncated until it is replaced)."""
+    for reason, line in old.problems:
+        skip(report, Skipped(key, f"{reason} (found on an earlier run; the file is unchanged)", line), strict)
+    if old.skipped > len(old.problems):
+        skip(report, Skipped(key, f"{old.skipped - len(old.problems):,} more records were skipped when it was read "
+                                  "on an earlier run (not listed)"), strict)

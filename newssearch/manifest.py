@@ -17,19 +17,28 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 MANIFEST_FILE = "files.json.gz"
 NEXT_MANIFEST_FILE = "files.next.json.gz"  # the manifest of the commit being made
 
 
+KEPT_PROBLEMS = 100  # skipped records remembered per file (the others are counted)
+
+
 @dataclass(frozen=True)
 class FileState:
-    """An indexed file as last seen: mtime, size, content hash, and the articles it gave."""
+    """An indexed file as last seen: mtime, size, content hash, the articles it gave, and
+    what was skipped when it was read: (reason, line) of the first KEPT_PROBLEMS skipped
+    records, and how many there were. A later run that finds the file unchanged reports
+    them again: its articles are still missing from the index."""
 
     mtime_ns: int
     size: int
     sha256: str
     articles: int
+    problems: tuple[tuple[str, int | None], ...] = ()
+    skipped: int = 0
 
 
 @dataclass
@@ -81,14 +90,16 @@ class ManifestFiles:
     def read(self, name: str = MANIFEST_FILE) -> Manifest:
         try:
             raw = json.loads(gzip.decompress((self.folder / name).read_bytes()))
-            files = {path: FileState(*entry) for path, entry in raw["files"].items()}
+            files = {path: _state(entry) for path, entry in raw["files"].items()}
             return Manifest(files, int(raw["generation"]), set(raw.get("partial", ())))
         except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
             return Manifest()
 
     def save(self, manifest: Manifest, *, pending: bool = False) -> None:
         """Write the manifest, or with ``pending`` the manifest of the commit about to be made."""
-        files = {p: [s.mtime_ns, s.size, s.sha256, s.articles] for p, s in sorted(manifest.files.items())}
+        files = {p: [s.mtime_ns, s.size, s.sha256, s.articles] + ([[list(x) for x in s.problems], s.skipped]
+                                                                      if s.skipped else [])
+                 for p, s in sorted(manifest.files.items())}
         write_json(self.folder / (NEXT_MANIFEST_FILE if pending else MANIFEST_FILE),
                    {"generation": manifest.generation, "files": files, "partial": sorted(manifest.partial)})
 
@@ -96,6 +107,17 @@ class ManifestFiles:
         """The manifest of the commit just made becomes the manifest."""
         os.replace(self.folder / NEXT_MANIFEST_FILE, self.folder / MANIFEST_FILE)
         fsync_folder(self.folder)
+
+
+def _state(entry: list[Any]) -> FileState:
+    """A FileState from its manifest entry: 4 values, or 6 when records were skipped (older
+    manifests have 4)."""
+    mtime_ns, size, sha256, articles, *rest = entry
+    if not rest:
+        return FileState(int(mtime_ns), int(size), str(sha256), int(articles))
+    problems, skipped = rest
+    return FileState(int(mtime_ns), int(size), str(sha256), int(articles),
+                     tuple((str(reason), None if line is None else int(line)) for reason, line in problems), int(skipped))
 
 
 def changed_sizes(files: Iterable[Path], manifest: dict[str, FileState]) -> Iterator[tuple[Path, int]]:

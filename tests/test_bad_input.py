@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newssearch import NewsIndex, QueryError
+from newssearch.errors import DocumentError
 from newssearch.analysis import analyse, fold, french_analyzer
 from newssearch.documents import read_file
 from newssearch.indexing import update_index
@@ -323,3 +324,59 @@ def test_file_names_that_are_not_utf8(tmp_path: Path, group: bool) -> None:
     assert update_index(index, [archive], group=group, prune=True).removed == 1
     with NewsIndex.open(index) as ix:
         assert ix.search("Leopard") == [] and len(ix) == 4
+
+
+def _cut_archive(folder: Path) -> tuple[Path, bytes]:
+    """A .jsonl.gz of 3,000 records cut at two thirds (past what is read to hash and check
+    it, so the first records are read and the rest is not), a .jsonl with two bad lines,
+    and the whole gzip file's bytes."""
+    import random
+
+    rng = random.Random(1)
+    words = [f"mot{i}" for i in range(5000)]
+    whole = gzip.compress(b"".join(json.dumps({"id": f"a{i}", "body": " ".join(rng.choice(words) for _ in range(200))})
+                                   .encode() + b"\n" for i in range(3000)), mtime=0)
+    folder.mkdir()
+    (folder / "cut.jsonl.gz").write_bytes(whole[: len(whole) * 2 // 3])
+    (folder / "bad.jsonl").write_text('{"id": "x", "body": "bon"}\nnot json\n[1, 2]\n', encoding="utf-8")
+    return folder / "cut.jsonl.gz", whole
+
+
+def test_an_unchanged_file_reports_again_what_was_skipped_when_it_was_read(tmp_path: Path) -> None:
+    """A truncated .jsonl.gz said "the rest of the file was not read" once; the next run
+    found it unchanged and said nothing (exit 0, even with --strict), the missing articles
+    never mentioned again. Unchanged files now report their skipped records every run, until
+    the file changes."""
+    cut, whole = _cut_archive(tmp_path / "archive")
+    first = update_index(tmp_path / "ix", [tmp_path / "archive"])
+    reasons = sorted(str(s) for s in first.skipped)
+    assert reasons == [f"{cut.parent / 'bad.jsonl'}:2: invalid JSON (Expecting value)",
+                       f"{cut.parent / 'bad.jsonl'}:3: record is list, expected an object",
+                       f"{cut}: corrupt gzip file (truncated) (the rest of the file was not read)"]
+    again = update_index(tmp_path / "ix", [tmp_path / "archive"])
+    assert (again.unchanged, again.articles) == (2, 0)
+    assert sorted(str(s) for s in again.skipped) == [f"{r} (found on an earlier run; the file is unchanged)"
+                                                     for r in reasons]
+    with pytest.raises(DocumentError):  # --strict: a skipped record is an error, whenever it was found
+        update_index(tmp_path / "ix", [tmp_path / "archive"], strict=True)
+    os.utime(cut, ns=(1, 1))  # touched, same content: still the same problems
+    assert len(update_index(tmp_path / "ix", [tmp_path / "archive"]).skipped) == 3
+    cut.write_bytes(whole)  # replaced by the whole file: read again, nothing skipped from it
+    fixed = update_index(tmp_path / "ix", [tmp_path / "archive"])
+    assert (fixed.updated, fixed.articles) == (1, 3000)
+    assert [s.path for s in fixed.skipped] == [str(cut.parent / "bad.jsonl")] * 2
+    with NewsIndex.open(tmp_path / "ix") as ix:
+        assert len(ix) == 3001
+
+
+def test_a_manifest_entry_without_skipped_records_reads_as_before(tmp_path: Path) -> None:
+    """Manifests written before skipped records were kept have 4 values a file."""
+    from newssearch.manifest import FileState, ManifestFiles, write_json
+
+    write_json(tmp_path / "files.json.gz", {"generation": 3, "files": {"a.jsonl": [10, 20, "ab", 5]}, "partial": []})
+    files = ManifestFiles(tmp_path)
+    manifest = files.read()
+    assert manifest.files == {"a.jsonl": FileState(10, 20, "ab", 5)} and manifest.generation == 3
+    manifest.files["b.jsonl"] = FileState(11, 21, "cd", 6, (("invalid JSON (Expecting value)", 2),), 1)
+    files.save(manifest)
+    assert files.read().files == manifest.files
