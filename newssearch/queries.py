@@ -182,6 +182,9 @@ def make_parser(schema: Schema, *, title_boost: float = 2.0) -> FrenchQueryParse
     return parser
 
 
+_DANGLING_OPERATOR = re.compile(r"^(?:(?:AND|OR)\s+)+|(?:\s+(?:AND|OR|NOT))+$")  # no word on one side
+
+
 def clean_query(text: str) -> str:
     """Check the raw query text and make it safe for the parser; QueryError when malformed."""
     if len(text) > MAX_QUERY_CHARS:
@@ -204,7 +207,7 @@ def clean_query(text: str) -> str:
     parts = _COLON_AS_PUNCTUATION.sub(r"\1 ", text).split('"')  # "Macron : ..." is not a field
     for i in range(0, len(parts), 2):  # outside quotes, "-mot" means NOT mot
         parts[i] = _MINUS_AS_NOT.sub(r"\1NOT ", parts[i])
-    text = '"'.join(parts)
+    text = _DANGLING_OPERATOR.sub("", '"'.join(parts)).strip() or text  # "Ouattara AND": AND was the word "and"
     for name in _FIELD_SYNTAX.findall(text):
         if name.lower() not in QUERY_FIELDS and name.lower() not in FILTER_FIELDS:
             known = ", ".join(sorted(set(QUERY_FIELDS) | set(FILTER_FIELDS) - {"published"}))
@@ -287,6 +290,9 @@ def _parse(schema: Schema, text: str, ranking: Ranking, question: bool) -> Parse
         return ParsedQuery(wq.Every(), frozenset(), (), 0, question=question, filters=filters)
     parser = make_parser(schema, title_boost=ranking.title_boost)
     q = _whoosh_parse(parser, cleaned, text)
+    if not _searchable(q) and any(isinstance(node, wq.Not) for node in [q, *q.children()]):
+        raise QueryError(f"The query {text!r} only excludes words (NOT, -word), which matches nothing: "
+                         "add a word to search for, as in 'Ouattara NOT Gbagbo'.")
     if not _searchable(q) and '"' not in cleaned and (words := plain_words(cleaned)):
         q = _whoosh_parse(parser, f'"{words}"', text)  # only stop words: a name such as "La Une"
     if not _searchable(q):

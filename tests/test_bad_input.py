@@ -214,6 +214,12 @@ def small_index(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
         ('Où est "Ramstein ?', ["2"]),
         ("Qui est ministre:défense ?", ["2"]),
         ("Où est-ce ?", []),  # a question of stop words only: searched as a phrase
+        # Excluded words alone were searched as the phrase "not leopard": "No results", exit 0.
+        ("NOT Leopard", QueryError),
+        ("-Leopard", QueryError),
+        ("NOT Leopard NOT Ramstein", QueryError),
+        ("source:x NOT Leopard", QueryError),
+        ("Ramstein NOT Leopard", ["2"]),
     ],
 )
 def test_odd_queries(small_index: NewsIndex, query: str, outcome: object) -> None:
@@ -222,6 +228,21 @@ def test_odd_queries(small_index: NewsIndex, query: str, outcome: object) -> Non
             small_index.search(query)
     else:
         assert [h.id for h in small_index.search(query)] == outcome
+
+
+@pytest.mark.parametrize("query", ["Ramstein AND", "AND Ramstein", "Ramstein OR", "OR AND Ramstein", "Ramstein NOT",
+                                   "Ramstein AND NOT"])
+def test_a_dangling_operator_is_not_a_word(small_index: NewsIndex, query: str) -> None:
+    """"Ouattara AND" searched the English word "and" too (61 hits on MasakhaNEWS instead of 10)."""
+    from newssearch.queries import parse_query
+
+    with small_index._searchers.borrow() as searcher:
+        assert parse_query(searcher.schema, query).terms == frozenset(analyse("Ramstein"))
+
+
+def test_excluded_words_alone_say_why_nothing_matches(small_index: NewsIndex) -> None:
+    with pytest.raises(QueryError, match="only excludes words"):
+        small_index.search("-Leopard")
 
 
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=200)
