@@ -35,6 +35,7 @@ BAD_FILES: list[tuple[str, bytes, str | None]] = [
     ("broken.jsonl", b'{"id": "ok1", "title": "Bon"}\n{"id": \n[1,2]\n{"id": "ok2", "body": 3}\n', None),
     ("wrong.json", b'{"id": {"a": 1}, "title": "x"}', None),
     ("truncated.json", b'[{"id": "a", "title": "Un"}, {"id": "b", "ti', None),
+    ("control.jsonl", b'{"id": "c1", "body": "ok"}\n{"id": "c2", "body": "a\tb"}\n', None),
     # JSON Lines are streamed: the size limit is per record, a file may be larger
     ("binary.jsonl", b'{"id": "bin"}\n\x00\x01\x02', "binary file (contains NUL bytes)"),
     ("blank.jsonl", b"\n \n", "empty file"),
@@ -62,7 +63,8 @@ def test_every_bad_file_gets_a_reason_and_the_rest_is_indexed(tmp_path: Path) ->
         "broken.jsonl:3": "record is list, expected an object",
         "broken.jsonl:4": "'body' is int, expected text",
         "wrong.json": "'id' is dict, expected text or a number",
-        "truncated.json:1": "invalid JSON (Unterminated string starting at)",
+        "truncated.json:1": "invalid JSON (Unterminated string starting at column 42)",
+        "control.jsonl:2": "invalid JSON (Invalid control character at column 24)",  # was "... at)"
         "big.jsonl:2": "record too large: over the limit of 1,000 bytes (max_bytes)",
     }
     with NewsIndex.open(tmp_path / "ix") as ix:

@@ -58,7 +58,7 @@ def _line_record(path: Path, line: str, number: int) -> Article | Skipped:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        return Skipped(str(path), f"invalid JSON ({exc.msg})", number)
+        return Skipped(str(path), _invalid(exc), number)
     except RecursionError:
         return Skipped(str(path), _TOO_DEEP, number)
     return _record(path, record, f"{path}#{number}", number)
@@ -68,7 +68,7 @@ def read_json(path: Path, text: str) -> FileArticles:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DocumentError(path, f"invalid JSON ({exc.msg})", exc.lineno) from exc
+        raise DocumentError(path, _invalid(exc), exc.lineno) from exc
     except RecursionError:
         raise DocumentError(path, _TOO_DEEP) from None
     records = data if isinstance(data, list) else [data]
@@ -76,6 +76,12 @@ def read_json(path: Path, text: str) -> FileArticles:
     for number, record in enumerate(records, start=1):
         out.add(_record(path, record, f"{path}#{number}", None if len(records) == 1 else number))
     return out
+
+
+def _invalid(exc: json.JSONDecodeError) -> str:
+    """The reason for a record that is not JSON; messages that end with "at" ("Invalid control
+    character at") get their column."""
+    return f"invalid JSON ({exc.msg}{f' column {exc.colno}' if exc.msg.endswith(' at') else ''})"
 
 
 def _record(path: Path, record: object, fallback_id: str, line: int | None) -> Article | Skipped:
