@@ -44,6 +44,8 @@ BAD_FILES: list[tuple[str, bytes, str | None]] = [
                   + b'{"id": "r3", "title": "Dernier", "body": "Strasbourg ' + b"x" * 900 + b'"}\n', None),
     ("legacy.jsonl", '{"id": "cp", "title": "Été à Pâques"}\n'.encode("cp1252"), None),
     ("utf16.jsonl", '{"id": "u16", "title": "Vœux de Colmar"}\n'.encode("utf-16"), None),
+    # the reason was Python's "'utf-16-le' codec can't decode bytes in position 2-3: illegal encoding"
+    ("bom-garbage.txt", b"\xff\xfe\x00\xd8a", "not text: a UTF-16 byte-order mark, then bytes that are not UTF-16"),
 ]
 
 

@@ -20,7 +20,10 @@ def _spaces(text: str) -> str:
 def decode_text(raw: bytes) -> str:
     """Bytes to clean text: UTF-8 (BOM or not), else cp1252, NFC, NBSP as space, LF newlines."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = raw.decode("utf-16")
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:  # its message names the codec: "'utf-16-le' codec can't decode..."
+            raise ValueError("not text: a UTF-16 byte-order mark, then bytes that are not UTF-16") from None
     else:
         if b"\x00" in raw[:8192]:
             raise ValueError("binary file (contains NUL bytes)")
