@@ -155,20 +155,22 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
         if export_format:
             _export(ix, text, export_format, output, sort=sort, mode=mode or "auto", **filters)
             return
+        ranged = bool(since or until or "date:" in text)
+        undated = (ranged or sort == "date") and ix.stats().first is None  # stats only when they matter
+        if undated and sort == "date":  # every date missing: the order would be the index's, not the news'
+            click.echo("No article in the index has a date, so --sort date cannot order them: best first.",
+                       err=True)
+            sort = "relevance"
         results = ix.query(text, limit=limit, page=page, sort=sort, mode=mode or "auto",
                            all_versions=all_versions, facets=facets, **filters)
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}?", err=True)
-        ranged = bool(since or until or "date:" in text)
-        undated = (ranged or sort == "date") and ix.stats().first is None
         if not results.hits:
             if undated and ranged:
                 click.echo("No article in the index has a date, so none is published in a date range.", err=True)
             more = f" on page {page}" if page > 1 and results.total else ""
             click.echo(f"No results for {text!r}{more}.", err=True)
             return
-    if undated and sort == "date":
-        click.echo("No article in the index has a date, so --sort date cannot order them.", err=True)
     if results.partial:
         click.echo("No article contains all the words; showing articles with some of them.", err=True)
     if as_json:
