@@ -384,8 +384,8 @@ def serve_command(index_dir: Path, host: str, port: int) -> None:
 
 def _create_hint(index_dir: Path) -> str:
     if Path(index_dir) == DEFAULT_INDEX_DIR:
-        return "Create it with: newssearch index seeds/"
-    return f"Create it with: newssearch index --index '{index_dir}' seeds/"
+        return "Create it with: newssearch index FOLDER (the folder of your articles, such as seeds/)"
+    return f"Create it with: newssearch index --index '{index_dir}' FOLDER (the folder of your articles)"
 
 
 def main() -> None:

@@ -206,7 +206,7 @@ def test_a_missing_index_is_not_damaged(tmp_path: Path, runner: CliRunner) -> No
     result = runner.invoke(cli, ["check", "--index", str(tmp_path / "none")])
     assert result.exit_code == 1
     assert result.stderr == (f"Error: No index in '{tmp_path / 'none'}'. "
-                             f"Create it with: newssearch index --index '{tmp_path / 'none'}' seeds/\n")
+                             f"Create it with: newssearch index --index '{tmp_path / 'none'}' FOLDER (the folder of your articles)\n")
 
 
 class Payload:

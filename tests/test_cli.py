@@ -74,7 +74,7 @@ def test_optimize_without_an_index(runner: CliRunner, tmp_path: Path) -> None:
     result = run(runner, "optimize", "--index", str(tmp_path / "none"), ok=False)
     assert result.exit_code == ExitStatus.ERROR
     assert result.stderr == (f"Error: No index in '{tmp_path / 'none'}'. "
-                             f"Create it with: newssearch index --index '{tmp_path / 'none'}' seeds/\n")
+                             f"Create it with: newssearch index --index '{tmp_path / 'none'}' FOLDER (the folder of your articles)\n")
     assert not (tmp_path / "none").exists()
 
 
@@ -164,14 +164,14 @@ def test_missing_index_names_the_command(runner: CliRunner, tmp_path: Path) -> N
     result = run(runner, "query", "Ramstein", "--index", str(tmp_path / "none"), ok=False)
     assert result.exit_code == ExitStatus.ERROR
     assert result.stderr == (f"Error: No index in '{tmp_path / 'none'}'. "
-                             f"Create it with: newssearch index --index '{tmp_path / 'none'}' seeds/\n")
+                             f"Create it with: newssearch index --index '{tmp_path / 'none'}' FOLDER (the folder of your articles)\n")
 
 
 def test_default_index_folder_and_env_variable(runner: CliRunner, tmp_path: Path, seeds_dir: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = run(runner, "query", "Ramstein", ok=False)
-    assert result.stderr == "Error: No index in 'index'. Create it with: newssearch index seeds/\n"
+    assert result.stderr == "Error: No index in 'index'. Create it with: newssearch index FOLDER (the folder of your articles, such as seeds/)\n"
     assert run(runner, "index", "seeds").exit_code == 0
     assert (tmp_path / "index" / "newssearch.json").is_file()
     assert "Moscou" in run(runner, "query", "Ramstein").stdout

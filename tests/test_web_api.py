@@ -354,7 +354,7 @@ def test_serve_errors_are_one_line(web_index: NewsIndex, tmp_path: Path) -> None
     missing = runner.invoke(cli, ["serve", "--index", str(tmp_path / "none")])
     assert missing.exit_code == 1
     assert missing.stderr == f"Error: No index in '{tmp_path / 'none'}'. Create it with: newssearch index --index " \
-                             f"'{tmp_path / 'none'}' seeds/\n"
+                             f"'{tmp_path / 'none'}' FOLDER (the folder of your articles)\n"
     from newssearch.web import server
 
     taken = server.bind("127.0.0.1", 0)
