@@ -27,7 +27,7 @@ The classes are pickled into the index schema by Whoosh: keep them at this impor
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import Stemmer
@@ -268,6 +268,24 @@ class FrenchAnalyzer(CompositeAnalyzer):
                 at = text.find(raw, at + 1)
         spans.sort(key=lambda span: span[1])
         return spans
+
+    def phrase_spans(self, text: str, phrases: Iterable[tuple[tuple[int, str], ...]]) -> list[tuple[str, int, int]]:
+        """(term, start, end) of each word of the places where ``text`` holds one of
+        ``phrases``, each a sequence of (relative position, term), stop words' marked terms
+        included ("La Une", Notre-Dame): what ``spans_of`` leaves out of a phrase. Every word
+        is analysed: only queries with such a phrase ask for it."""
+        words = self.items[1].words
+        found = list(words_at(text))
+        terms = [words.term(word) for word, _, _ in found]
+        spans: dict[tuple[int, int], str] = {}
+        for phrase in phrases:
+            (first, head), length = phrase[0], phrase[-1][0] - phrase[0][0] + 1
+            for i in range(len(terms) - length + 1):
+                if terms[i] == head and all(terms[i + at - first] == term for at, term in phrase):
+                    for at, term in phrase:
+                        _, start, end = found[i + at - first]
+                        spans[start, end] = term
+        return [(term, start, end) for (start, end), term in sorted(spans.items())]
 
     def written(self, text: str, terms: frozenset[str]) -> set[str]:
         """The words of ``text`` whose term is one of ``terms``, as written (an elision cut

@@ -216,7 +216,7 @@ class NewsIndex:
         """The spans of ``query``'s words in the article's title and body."""
         schema = self._searchers.index().schema
         parsed = parse_query(schema, query)
-        matcher = term_matcher(schema, parsed.terms, parsed.prefixes)
+        matcher = term_matcher(schema, parsed.terms, parsed.prefixes, phrases=parsed.stop_phrases)
         return matcher.spans(article.title), matcher.spans(article.body)
 
     def similar(self, article_id: str, *, limit: int = DEFAULT_LIMIT, ranking: Ranking = DEFAULT_RANKING) -> list[Hit]:

@@ -45,18 +45,25 @@ class Hit:
 
 
 def term_matcher(schema: Any, terms: Iterable[str], prefixes: Iterable[str] = (),
-                 weights: Mapping[str, float] | None = None) -> TermMatcher:
-    """A matcher of the query's terms and prefixes in text analysed like the body."""
+                 weights: Mapping[str, float] | None = None,
+                 phrases: tuple[tuple[tuple[int, str], ...], ...] = ()) -> TermMatcher:
+    """A matcher of the query's terms and prefixes in text analysed like the body; with
+    ``phrases`` (ParsedQuery.stop_phrases), their stop words too where the phrase is."""
     analyzer = schema[BODY].analyzer
     terms, prefixes = frozenset(terms), tuple(prefixes)
     if hasattr(analyzer, "spans_of"):  # the French chain: only the query's words are located
         def spans(text: str) -> Iterable[tuple[str, int, int]]:
             found: list[tuple[str, int, int]] = analyzer.spans_of(text, terms, prefixes)
+            if phrases:
+                seen = {(start, end) for _, start, end in found}
+                found += [span for span in analyzer.phrase_spans(text, phrases) if span[1:] not in seen]
+                found.sort(key=lambda span: span[1])
             return found
     else:  # another analyzer: through its Token objects
         def spans(text: str) -> Iterable[tuple[str, int, int]]:
             return ((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))
-    return TermMatcher(spans, terms, prefixes, weights)
+    stop_terms = {term for phrase in phrases for _, term in phrase if term not in terms}
+    return TermMatcher(spans, terms | stop_terms, prefixes, weights)
 
 
 def build_hit(searcher: Any, matcher: TermMatcher, rank: int, docnum: int, score: float, fragments: int) -> Hit:

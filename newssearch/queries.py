@@ -169,6 +169,16 @@ class ParsedQuery:
         """The query with any word allowed to match."""
         return self.any_query if self.any_query is not None else self.query
 
+    @property
+    def stop_phrases(self) -> tuple[tuple[tuple[int, str], ...], ...]:
+        """The exact phrases of the query that hold a stop word ("La Une", Notre-Dame), each as
+        (relative position, term) of its words, stop words' marked terms included: snippets
+        light them up whole, where the terms alone leave the stop words out."""
+        found = {tuple(zip(getattr(leaf, "positions", range(len(leaf.words))), leaf.words))
+                 for leaf in _positive_leaves(self.query)
+                 if isinstance(leaf, wq.Phrase) and leaf.slop <= 1 and any(map(is_stop_term, leaf.words))}
+        return tuple(sorted(found))
+
 
 def make_parser(schema: Schema, *, title_boost: float = 2.0) -> FrenchQueryParser:
     parser = FrenchQueryParser(None, schema, group=_WordsGroup)

@@ -184,7 +184,7 @@ def _matcher(searcher: Any, parsed: ParsedQuery) -> Any:
                             for t in engine.close_terms(reader, field, text, edits, prefix)}
     weights = {term: searcher.idf(BODY, term) for term in terms} if searcher.doc_count() else {}
     weights |= {prefix: max(weights.values(), default=1.0) for prefix in parsed.prefixes}
-    return term_matcher(searcher.schema, terms, parsed.prefixes, weights)
+    return term_matcher(searcher.schema, terms, parsed.prefixes, weights, parsed.stop_phrases)
 
 
 _NO_DATE = 2**63  # an undated article holds the column's default, 2**64 - 1: count it as oldest

@@ -67,7 +67,7 @@ def test_a_query_never_fails_for_being_made_of_stop_words(names: NewsIndex, quer
 
 
 @pytest.mark.parametrize("query, terms", [
-    ("Notre-Dame", {"dam"}),  # stop words are matched, never highlighted
+    ("Notre-Dame", {"dam"}),  # stop words are no terms: a phrase lights them up only where it is (below)
     ('"Le Monde"', {"mond"}),
     ("La Une", set()),
     ("Val-de-Marne", {"val", "marn"}),
@@ -75,6 +75,35 @@ def test_a_query_never_fails_for_being_made_of_stop_words(names: NewsIndex, quer
 ])
 def test_highlighted_terms_leave_stop_words_out(query: str, terms: set[str]) -> None:
     assert parse_query(build_schema(), query).terms == terms
+
+
+@pytest.mark.parametrize("query, article, lit", [
+    ("La Une", "la-une", (["la", "Une"], ["La", "Une"])),
+    ("Notre-Dame", "notre-dame", (["Notre", "Dame"], ["Notre", "Dame"])),
+    ('"Le Monde"', "monde-journal", (["Le", "Monde"], ["Le", "Monde"])),
+    ("Val-de-Marne", "val-de-marne", (["Val", "de", "Marne"], ["Val", "de", "Marne"])),
+    ('"L\'Équipe"', "equipe-journal", (["L'", "Équipe"], ["L'", "Équipe"])),
+    ('"qui a tué"', "qui-a-tue", (["Qui", "a", "tué"], ["qui", "a", "tué"])),
+])
+def test_a_phrase_with_stop_words_is_lit_up_whole(names: NewsIndex, query: str, article: str,
+                                                  lit: tuple[list[str], list[str]]) -> None:
+    """Snippets lit up the phrase's other words only: `La Une` found its article with nothing
+    highlighted, Notre-Dame showed "Dame" alone (a newcomer's trial on MasakhaNEWS)."""
+    hit = next(hit for hit in names.search(query, all_versions=True) if hit.id == article)
+    assert ([hit.title[s:e] for s, e in hit.title_spans], [hit.snippet.text[s:e] for s, e in hit.snippet.spans]) == lit
+
+
+@pytest.mark.parametrize("text, query, lit", [
+    ("Notre pays salue la dame de fer ; Notre-Dame brûle.", "Notre-Dame", ["Notre", "Dame"]),
+    ("Dans l'une des affaires, à la une du journal.", "La Une", ["la", "une"]),
+    ("Le tour du monde, le monde entier.", '"Le Monde"', ["le", "monde"]),
+    ("Rien de tout cela.", "La Une", []),
+])
+def test_phrase_spans_are_where_the_phrase_is(text: str, query: str, lit: list[str]) -> None:
+    from newssearch.analysis import french_analyzer
+
+    phrases = parse_query(build_schema(), query).stop_phrases
+    assert [text[start:end] for _, start, end in french_analyzer().phrase_spans(text, phrases)] == lit
 
 
 def test_stop_words_leave_the_scores_alone(tmp_path: Path) -> None:
