@@ -62,8 +62,7 @@ def term_matcher(schema: Any, terms: Iterable[str], prefixes: Iterable[str] = ()
     else:  # another analyzer: through its Token objects
         def spans(text: str) -> Iterable[tuple[str, int, int]]:
             return ((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))
-    stop_terms = {term for phrase in phrases for _, term in phrase if term not in terms}
-    return TermMatcher(spans, terms | stop_terms, prefixes, weights)
+    return TermMatcher(spans, terms | {term for phrase in phrases for _, term in phrase}, prefixes, weights)
 
 
 def build_hit(searcher: Any, matcher: TermMatcher, rank: int, docnum: int, score: float, fragments: int) -> Hit:

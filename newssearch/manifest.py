@@ -113,9 +113,7 @@ def _state(entry: list[Any]) -> FileState:
     """A FileState from its manifest entry: 4 values, or 6 when records were skipped (older
     manifests have 4)."""
     mtime_ns, size, sha256, articles, *rest = entry
-    if not rest:
-        return FileState(int(mtime_ns), int(size), str(sha256), int(articles))
-    problems, skipped = rest
+    problems, skipped = rest or ((), 0)
     return FileState(int(mtime_ns), int(size), str(sha256), int(articles),
                      tuple((str(reason), None if line is None else int(line)) for reason, line in problems), int(skipped))
 

@@ -217,7 +217,7 @@ def clean_query(text: str) -> str:
     parts = _COLON_AS_PUNCTUATION.sub(r"\1 ", text).split('"')  # "Macron : ..." is not a field
     for i in range(0, len(parts), 2):  # outside quotes, "-mot" means NOT mot
         parts[i] = _MINUS_AS_NOT.sub(r"\1NOT ", parts[i])
-    text = _DANGLING_OPERATOR.sub("", '"'.join(parts)).strip() or text  # "Ouattara AND": AND was the word "and"
+    text = _DANGLING_OPERATOR.sub("", '"'.join(parts)).strip()  # "Ouattara AND": AND was the word "and"
     for name in _FIELD_SYNTAX.findall(text):
         if name.lower() not in QUERY_FIELDS and name.lower() not in FILTER_FIELDS:
             known = ", ".join(sorted(set(QUERY_FIELDS) | set(FILTER_FIELDS) - {"published"}))
