@@ -227,11 +227,11 @@ def known_item(collection: Collection, peers: Sequence[Any], work: Path, args: a
     records = write_bodies(collection, work / f"{collection.name}.jsonl")
     ix, build_s = build_newssearch(records, work / f"{collection.name}-newssearch")
     try:
-        search = newssearch_search(ix)
-        runs = [SystemRun("newssearch", build_s, ask_all(search, questions, f"{collection.name} newssearch"))]
-        crashes = {"newssearch": search.crashes}
+        crashes: dict[str, list[tuple[str, str]]] = {}
+        runs = [ask_newssearch(ix, "newssearch", build_s, questions, collection.name, crashes)]
         if args.semantic and encoder_available():
-            runs.append(semantic_run(records, questions, work / f"{collection.name}-semantic", crashes))
+            runs.append(semantic_run(records, questions, work / f"{collection.name}-semantic", collection.name,
+                                     crashes))
         runs += [run_peer(peer, records, questions, work / collection.name) for peer in peers]
         step = args.ablation_sample
         ablation = run_ablation(ix, questions[::step], collection.name) if args.ablation else []
@@ -240,18 +240,23 @@ def known_item(collection: Collection, peers: Sequence[Any], work: Path, args: a
     return KnownItemRun(collection, questions, runs, crashes, ablation, args.ablation_sample)
 
 
-def semantic_run(records: Path, questions: list[Question], folder: Path,
-                 crashes: dict[str, list[tuple[str, str]]]) -> SystemRun:
-    """newssearch on an index built with article vectors (``index --semantic``), default Ranking."""
-    name = "newssearch --semantic"
-    ix, build_s = build_newssearch(records, folder, semantic=True)
-    try:
-        search = newssearch_search(ix)
-        run = SystemRun(name, build_s, ask_all(search, questions, f"{folder.name} {name}"))
-    finally:
-        ix.close()
+def ask_newssearch(ix: NewsIndex, name: str, build_s: float, questions: list[Question], collection: str,
+                   crashes: dict[str, list[tuple[str, str]]]) -> SystemRun:
+    """The run of ``questions`` on ``ix`` with the default Ranking; its exceptions go to ``crashes[name]``."""
+    search = newssearch_search(ix)
+    run = SystemRun(name, build_s, ask_all(search, questions, f"{collection} {name}"))
     crashes[name] = search.crashes
     return run
+
+
+def semantic_run(records: Path, questions: list[Question], folder: Path, collection: str,
+                 crashes: dict[str, list[tuple[str, str]]]) -> SystemRun:
+    """newssearch on an index built with article vectors (``index --semantic``), default Ranking."""
+    ix, build_s = build_newssearch(records, folder, semantic=True)
+    try:
+        return ask_newssearch(ix, "newssearch --semantic", build_s, questions, collection, crashes)
+    finally:
+        ix.close()
 
 
 HEADER = ["system", "MRR@10", "R@10", "nDCG@10", "p50 ms", "p95 ms", "build s", "QueryError", "exception",
