@@ -155,18 +155,15 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
         if export_format:
             _export(ix, text, export_format, output, sort=sort, mode=mode or "auto", **filters)
             return
-        ranged = bool(since or until or "date:" in text)
-        undated = (ranged or sort == "date") and ix.stats().first is None  # stats only when they matter
-        if undated and sort == "date":  # every date missing: the order would be the index's, not the news'
-            click.echo("No article in the index has a date, so --sort date cannot order them: best first.",
-                       err=True)
-            sort = "relevance"
         results = ix.query(text, limit=limit, page=page, sort=sort, mode=mode or "auto",
                            all_versions=all_versions, facets=facets, **filters)
+        if results.undated and sort == "date":  # every date missing: best first, not the index's order
+            click.echo("No article in the index has a date, so --sort date cannot order them: best first.",
+                       err=True)
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}?", err=True)
         if not results.hits:
-            if undated and ranged:
+            if results.undated and (since or until or "date:" in text):
                 click.echo("No article in the index has a date, so none is published in a date range.", err=True)
             more = f" on page {page}" if page > 1 and results.total else ""
             click.echo(f"No results for {text!r}{more}.", err=True)
@@ -181,7 +178,7 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
         return
     from . import render
 
-    render.print_results(results, page=page, limit=limit, by_date=sort == "date")
+    render.print_results(results, page=page, limit=limit, by_date=results.sort == "date")
     if results.facets is not None:
         render.print_facets(results.facets)
 

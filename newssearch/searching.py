@@ -71,7 +71,9 @@ class SearchRequest:
 class Results:
     """A page of hits; ``total`` counts the matching stories (the versions of a wire story
     once); ``partial``: no article had every word, these have some; ``suggestion``: a "did
-    you mean" for words the index does not know; ``facets`` when asked for."""
+    you mean" for words the index does not know; ``facets`` when asked for. ``undated``: no
+    article in the index has a date, said when the search sorts or filters by date (a date
+    sort then gives the hits best first: ``sort`` is the order they are in)."""
 
     hits: list[Hit]
     total: int
@@ -79,6 +81,8 @@ class Results:
     query: str = ""
     suggestion: str | None = None
     facets: Facets | None = None
+    sort: Sort = "relevance"
+    undated: bool = False
 
 
 @dataclass
@@ -89,6 +93,7 @@ class _Run:
     found: list[tuple[int, float]]
     stories: engine.Stories
     any_word: bool
+    by_date: bool = False
 
     @property
     def total(self) -> int:
@@ -101,8 +106,10 @@ def search(searcher: Any, request: SearchRequest) -> Results:
     page = _page(searcher, run, request)
     hint = suggestion(searcher, request.query, analyse)
     facets = count_facets(searcher, run.stories.docs()) if request.facets else None
+    filtered = request.since or request.until or run.parsed.filters.since or run.parsed.filters.until
+    undated = (request.sort == "date" or bool(filtered)) and not run.by_date and not _dated(searcher)
     return Results(hits=page, total=run.total, partial=partial, query=request.query, suggestion=hint,
-                   facets=facets)
+                   facets=facets, sort="date" if run.by_date else "relevance", undated=undated)
 
 
 def iter_hits(searcher: Any, request: SearchRequest) -> Iterator[Hit]:
@@ -141,7 +148,7 @@ def _run(searcher: Any, parsed: ParsedQuery, request: SearchRequest, any_word: b
     matches uncounted)."""
     ranking = request.ranking
     dates = engine.index_column(searcher, PUBLISHED, 0) if PUBLISHED in searcher.schema else None
-    by_date = request.sort == "date"
+    by_date = request.sort == "date" and _dated(searcher)  # without any date, the index's order: best first instead
     stories = engine.collect(
         searcher, parsed.loose if any_word else parsed.query, weighting=weighting(ranking),
         restrict=parsed.filters.query(request.source, request.since, request.until),
@@ -149,7 +156,7 @@ def _run(searcher: Any, parsed: ParsedQuery, request: SearchRequest, any_word: b
         final=(lambda docnum, score: _timestamp(dates, docnum)) if by_date else None)
     want = None if request.limit is None else request.page * request.limit
     if by_date:  # newest first; no relevance score to show
-        return _Run(parsed, [(d, 0.0) for d, _ in stories.ranked(want)], stories, any_word)
+        return _Run(parsed, [(d, 0.0) for d, _ in stories.ranked(want)], stories, any_word, by_date=True)
     # A little more than needed, so that equal scores can be ordered newest first, and the
     # rerank's depth for any-word searches.
     extra = None if want is None else max(want + 10, ranking.rerank if any_word else 0)
@@ -185,6 +192,11 @@ def _matcher(searcher: Any, parsed: ParsedQuery) -> Any:
     weights = {term: searcher.idf(BODY, term) for term in terms} if searcher.doc_count() else {}
     weights |= {prefix: max(weights.values(), default=1.0) for prefix in parsed.prefixes}
     return term_matcher(searcher.schema, terms, parsed.prefixes, weights, parsed.stop_phrases)
+
+
+def _dated(searcher: Any) -> bool:
+    """Whether an article of the index has a date."""
+    return PUBLISHED in searcher.schema and engine.has_date(searcher, PUBLISHED)
 
 
 _NO_DATE = 2**63  # an undated article holds the column's default, 2**64 - 1: count it as oldest

@@ -286,3 +286,34 @@ def test_proximity(tmp_index: NewsIndex, query: str, expected: set[str]) -> None
 def test_reranking_can_be_turned_off(tmp_index: NewsIndex) -> None:
     """Ranking(rerank=0) raised IndexError (an empty head of candidates)."""
     assert ids(tmp_index, "char allemand musée Saumur", ranking=Ranking(rerank=0))[0] == "a3"
+
+
+def _undated_index(folder: Path) -> NewsIndex:
+    """Articles without dates whose index order (a, b, c) is not their relevance order."""
+    from .conftest import write_jsonl
+
+    write_jsonl(folder / "u.jsonl", [{"id": "a", "title": "Marché", "body": "Le marché couvert ouvre. Une grève."},
+                                     {"id": "b", "title": "Grève", "body": "Grève, grève et grève au port."},
+                                     {"id": "c", "title": "Port", "body": "Une grève au port."}])
+    ix = NewsIndex.open(folder / "ix", create=True)
+    ix.add([folder / "u.jsonl"], group=False)
+    return ix
+
+
+def test_a_date_sort_without_any_date_gives_the_hits_best_first_and_says_so(tmp_path: Path) -> None:
+    with _undated_index(tmp_path) as ix:
+        best_first = ids(ix, "grève")
+        assert best_first[0] == "b" and best_first != ["a", "b", "c"]  # the index's order is not relevance's
+        by_date = ix.query("grève", sort="date")
+        # it gave the index's order, with no word of why
+        assert [hit.id for hit in by_date.hits] == best_first and (by_date.sort, by_date.undated) == ("relevance", True)
+        assert [hit.id for hit in ix.export("grève", sort="date")] == best_first
+        assert ix.query("grève", since="2020-01-01").undated and not ix.query("grève").undated
+        assert ix.query("grève date:2020").undated
+
+
+def test_a_date_sort_with_dates_is_newest_first_and_not_undated(tmp_index: NewsIndex) -> None:
+    results = tmp_index.query("char OR alliance", sort="date")
+    assert (results.sort, results.undated) == ("date", False)
+    dates = [hit.published for hit in results.hits if hit.published]
+    assert dates == sorted(dates, reverse=True)

@@ -423,3 +423,18 @@ def test_readme_curl_examples_run(base_url: str, web_index: NewsIndex, tmp_path:
         assert "error" not in data, (line, data)
         if "q=Ramstein+Leopard" in line:
             assert data["hits"][0]["title"] == "Moscou n'exclut pas une alliance anti-US"
+
+
+def test_a_date_sort_on_an_index_without_dates_says_so(tmp_path: Path) -> None:
+    from .test_searching import _undated_index
+
+    with _undated_index(tmp_path) as index, TestClient(create_app(index, allowed_hosts=["testserver"])) as local:
+        page = local.get("/", params={"q": "grève", "sort": "date"}).text
+        # the hits came in the index's order, with no word of why
+        assert "cannot be sorted by date: best first." in page
+        assert re.findall(r'href="/article\?id=(\w)', page) == ["b", "c", "a"]
+        ranged = local.get("/", params={"q": "grève", "since": "2020-01-01"}).text
+        assert "none is published in a date range." in ranged
+        assert "none is published" not in local.get("/", params={"q": "grève"}).text
+        body = local.get("/api/search", params={"q": "grève", "sort": "date"}).json()
+        assert (body["sort"], body["undated"], body["hits"][0]["id"]) == ("relevance", True, "b")

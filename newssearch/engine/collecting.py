@@ -130,6 +130,13 @@ def collect(searcher: Any, query: wq.Query, *, weighting: Any, restrict: wq.Quer
 _NO_DATE = 2**63  # an article without a date holds the column's default, 2**64 - 1
 
 
+def has_date(searcher: Any, field: str) -> bool:
+    """Whether a live article has a date in ``field`` (a sortable DATETIME): date_span's
+    question, answered at the first dated article."""
+    dead = deleted_docs(searcher)
+    return any(0 < v < _NO_DATE and d not in dead for d, v in enumerate(index_column(searcher, field, 0)))
+
+
 def date_span(searcher: Any, field: str) -> tuple[Any, Any]:
     """The earliest and latest dates of ``field`` (a sortable DATETIME) among the live articles,
     read from its column (None, None when no article has one)."""

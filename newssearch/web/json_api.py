@@ -30,8 +30,8 @@ def search(request: Request) -> JSONResponse:
     params = read_search(list(request.query_params.multi_items()), strict=True)
     results = index_of(request).query(params.q, **params.query_kwargs())
     return JSONResponse({"query": params.q, "total": results.total, "page": params.page, "limit": params.limit,
-                         "partial": results.partial, "suggestion": results.suggestion,
-                         "hits": [hit_record(hit) for hit in results.hits]})
+                         "partial": results.partial, "suggestion": results.suggestion, "sort": results.sort,
+                         "undated": results.undated, "hits": [hit_record(hit) for hit in results.hits]})
 
 
 def article(request: Request) -> JSONResponse:
