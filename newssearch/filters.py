@@ -39,6 +39,11 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
 
+    @property
+    def narrows(self) -> bool:
+        """Whether these filters leave some articles out."""
+        return bool(self.sources or self.excluded or self.since or self.until)
+
     def query(self, source: str | None = None, since: DateLike = None, until: DateLike = None) -> wq.Query | None:
         """The filter query of these filters and a search's own ``source``, ``since`` and
         ``until`` parameters (both must hold); None when nothing is filtered."""

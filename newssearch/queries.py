@@ -165,6 +165,13 @@ class ParsedQuery:
     fuzzy: tuple[tuple[str, int, int], ...] = ()  # (term, edits, prefix) of word~ terms, to highlight
 
     @property
+    def unscored(self) -> bool:
+        """Filters alone, or filters but excluded words: no word to score the articles by."""
+        q = self.query
+        return isinstance(q, wq.Every) or isinstance(q, wq.And) and bool(q.subqueries) and \
+            isinstance(q.subqueries[0], wq.Every)
+
+    @property
     def loose(self) -> wq.Query:
         """The query with any word allowed to match."""
         return self.any_query if self.any_query is not None else self.query
@@ -267,14 +274,16 @@ def drop_question_words(text: str, dropped: frozenset[str] = QUESTION_WORDS) -> 
     return kept if '"' in kept or any(analyse(w) for w in _PLAIN_WORD.findall(kept)) else text
 
 
-def parse_query(schema: Schema, text: str, *, ranking: Ranking = DEFAULT_RANKING) -> ParsedQuery:
+def parse_query(schema: Schema, text: str, *, ranking: Ranking = DEFAULT_RANKING, filtered: bool = False) -> ParsedQuery:
     """Parse ``text`` once; raise QueryError when it is malformed or has no searchable word.
     With ``ranking.lenient_questions``, a question or pasted text (a headline with a stray
     quote, parenthesis or colon) whose syntax is malformed is searched for its plain words
-    instead."""
+    instead. A query that only excludes words (``NOT x``, ``-x``) is every article that the
+    filters let through (those of the query, or the search's own: ``filtered``) but those
+    with the words; without a filter it is an error."""
     question = is_question(text)
     try:
-        return _parse(schema, text, ranking, question)
+        return _parse(schema, text, ranking, question, filtered)
     except QueryError as error:
         if len(text) > MAX_QUERY_CHARS:  # the limit holds for any text
             raise
@@ -284,12 +293,12 @@ def parse_query(schema: Schema, text: str, *, ranking: Ranking = DEFAULT_RANKING
         if not words or words == text:
             raise
         try:
-            return _parse(schema, words, ranking, question)
+            return _parse(schema, words, ranking, question, filtered)
         except QueryError:
             raise error from None
 
 
-def _parse(schema: Schema, text: str, ranking: Ranking, question: bool) -> ParsedQuery:
+def _parse(schema: Schema, text: str, ranking: Ranking, question: bool, filtered: bool) -> ParsedQuery:
     cleaned, filters = extract_filters(clean_query(text))
     if ranking.question_words:
         dropped = QUESTION_WORDS
@@ -301,8 +310,13 @@ def _parse(schema: Schema, text: str, ranking: Ranking, question: bool) -> Parse
     parser = make_parser(schema, title_boost=ranking.title_boost)
     q = _whoosh_parse(parser, cleaned, text)
     if not _searchable(q) and any(isinstance(node, wq.Not) for node in [q, *q.children()]):
+        excluded = [q] if isinstance(q, wq.Not) else list(q.children()) if isinstance(q, wq.And) else []
+        if (filtered or filters.narrows) and excluded and all(isinstance(node, wq.Not) for node in excluded):
+            # every article the filters let through, but those with the words (Matches.every_but)
+            return ParsedQuery(wq.And([wq.Every(), *excluded]), frozenset(), (), 0, question=question, filters=filters)
         raise QueryError(f"The query {text!r} only excludes words (NOT, -word), which matches nothing: "
-                         "add a word to search for, as in 'Ouattara NOT Gbagbo'.")
+                         "add a word to search for, as in 'Ouattara NOT Gbagbo', or a filter, as in "
+                         "'source:AFP NOT Gbagbo'.")
     if not _searchable(q) and '"' not in cleaned and (words := plain_words(cleaned)):
         q = _whoosh_parse(parser, f'"{words}"', text)  # only stop words: a name such as "La Une"
     if not _searchable(q):

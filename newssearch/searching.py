@@ -131,7 +131,8 @@ def search_query(searcher: Any, q: wq.Query, *, limit: int = DEFAULT_LIMIT,
 
 
 def _search(searcher: Any, request: SearchRequest) -> tuple[_Run, bool]:
-    parsed = parse_query(searcher.schema, request.query, ranking=request.ranking)
+    parsed = parse_query(searcher.schema, request.query, ranking=request.ranking,
+                         filtered=bool(request.source or request.since or request.until))
     ranking, mode = request.ranking, request.mode
     any_word = mode == "any" or (mode == "auto" and (parsed.words > ranking.long_query
                                                      or ranking.questions_any_word and parsed.question))
@@ -148,7 +149,9 @@ def _run(searcher: Any, parsed: ParsedQuery, request: SearchRequest, any_word: b
     matches uncounted)."""
     ranking = request.ranking
     dates = engine.index_column(searcher, PUBLISHED, 0) if PUBLISHED in searcher.schema else None
-    by_date = request.sort == "date" and _dated(searcher)  # without any date, the index's order: best first instead
+    # newest first when asked, or when no word scores the articles; without any date, the
+    # index's order: best first instead
+    by_date = (request.sort == "date" or parsed.unscored) and _dated(searcher)
     stories = engine.collect(
         searcher, parsed.loose if any_word else parsed.query, weighting=weighting(ranking),
         restrict=parsed.filters.query(request.source, request.since, request.until),

@@ -89,6 +89,21 @@ def test_query_prints_ranked_highlighted_hits(runner: CliRunner, indexed: Path) 
     assert any("chars Leopard" in line for line in lines[4:])
 
 
+def test_excluded_words_under_a_filter_list_its_other_articles_newest_first(runner: CliRunner, indexed: Path) -> None:
+    """It was an error ("only excludes words"); and filters alone said "best first" over
+    scores of 0.00."""
+    expected = ("1 result; showing 1-1, newest first\n\n"
+                "1. Un char allemand exposé au musée\n"
+                "   2021-05-02 · Le Courrier du Nord · example.org/a3 · id a3\n"
+                "   Le musée de Saumur expose un char allemand de 1944.\n")
+    for args in (["--source", "Le Courrier du Nord", "NOT", "Leopard"], ['source:"Le Courrier du Nord" -Leopard']):
+        result = run(runner, "query", *args, "--index", str(indexed), env={"COLUMNS": "80"})
+        assert (result.exit_code, result.stderr, result.stdout) == (ExitStatus.OK, "", expected)
+    both = run(runner, "query", 'source:"Le Courrier du Nord"', "--index", str(indexed), env={"COLUMNS": "80"})
+    assert both.stdout.startswith("2 results; showing 1-2, newest first\n\n1. Les chars Leopard")
+    assert "score" not in both.stdout
+
+
 def test_query_words_may_be_separate_arguments(runner: CliRunner, indexed: Path) -> None:
     one = run(runner, "query", "Ramstein Leopard", "--index", str(indexed))
     two = run(runner, "query", "Ramstein", "Leopard", "--index", str(indexed))

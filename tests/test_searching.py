@@ -38,6 +38,9 @@ def ids(ix: NewsIndex, query: str, **kwargs: object) -> list[str]:
         ("title:char", {"a1", "a3"}),
         ("title:(alliance anti-US)", {"a4", "SEED"}),
         ('source:"Le Courrier du Nord"', {"a1", "a3"}),  # a source is matched exactly, as --source does
+        ('source:"Le Courrier du Nord" NOT Leopard', {"a3"}),  # a filter, but: it was an error
+        ('source:"Le Courrier du Nord" -Leopard -musée', set()),
+        ("date:2023 NOT Leopard", {"a4"}),
         ("source:\"la gazette de LYON\"", {"a2"}),
         ("source:gazette", set()),
         ('char -source:"Le Courrier du Nord"', {"SEED"}),  # the seed article has no source
@@ -317,3 +320,14 @@ def test_a_date_sort_with_dates_is_newest_first_and_not_undated(tmp_index: NewsI
     assert (results.sort, results.undated) == ("date", False)
     dates = [hit.published for hit in results.hits if hit.published]
     assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize("query, options, expected", [
+    ("NOT Leopard", {"source": "Le Courrier du Nord"}, {"a3"}),
+    ("-Leopard -musée", {"source": "Le Courrier du Nord"}, set()),
+    ("NOT Abrams", {"since": "2021-01-01", "until": "2022-12-31"}, {"a2", "a3"}),
+])
+def test_excluded_words_alone_under_the_searchs_own_filters(tmp_index: NewsIndex, query: str,
+                                                             options: dict[str, str], expected: set[str]) -> None:
+    assert set(ids(tmp_index, query, **options)) == expected
+    assert tmp_index.query(query, **options).total == len(expected)
