@@ -189,15 +189,8 @@ def hit_text(hit: Any, width: int = 76, *, show_score: bool = True) -> Text:
     """One hit: its title, a line of facts (date, source, where to read it, the id to show it,
     the score) fitted to ``width``, its versions, and its snippets."""
     out = highlighted(hit.title or "(no title)", hit.title_spans, "bold cyan")
-    facts = [hit.published.date().isoformat() if hit.published else "no date"]
-    if hit.source:
-        facts.append(hit.source)
-    tail = [f"id {shown_id(hit)}"] + ([f"score {hit.score:.2f}"] if show_score else [])
-    where = re.sub(r"^https?://(www\.)?", "", hit.url) if hit.url else display_path(hit.path)
-    room = width - len(" · ".join(facts + tail)) - 3
-    place = [shorten(where, room)] if where and room >= 12 else []
     out.append("\n")
-    out.append(" · ".join(facts + place + tail), style="dim")
+    out.append(facts_line(hit, width, show_score=show_score), style="dim")
     if hit.versions > 1 and hit.first_version:
         source, when = hit.first_version
         first = " ".join(x for x in (source, when.strftime("%Y-%m-%d %H:%M") if when else None) if x)
@@ -207,6 +200,37 @@ def hit_text(hit: Any, width: int = 76, *, show_score: bool = True) -> Text:
         out.append("\n")
         out.append_text(highlighted(snippet.text, snippet.spans))
     return out
+
+
+def facts_line(hit: Any, width: int, *, show_score: bool = True) -> str:
+    """Date · source · where to read it · id · score, in ``width`` columns when it can be: the
+    place goes first (a web address keeps its site), then the source is cut, never the date,
+    the id to type or the score."""
+    date = hit.published.date().isoformat() if hit.published else "no date"
+    tail = [f"id {shown_id(hit)}"] + ([f"score {hit.score:.2f}"] if show_score else [])
+    source = hit.source or ""
+    over = len(" · ".join([date, source, *tail] if source else [date, *tail])) - width
+    if source and over > 0:
+        source = source[:max(MIN_SOURCE, len(source) - over - 1)] + "…" if len(source) > MIN_SOURCE else source
+    facts = [date, source] if source else [date]
+    where = re.sub(r"^https?://(www\.)?", "", hit.url) if hit.url else display_path(hit.path)
+    room = width - len(" · ".join(facts + tail)) - 3
+    place = [shorten_address(where, room) if hit.url else shorten(where, room)] if where and room >= 12 else []
+    return " · ".join(facts + place + tail)
+
+
+MIN_SOURCE = 12  # characters of a source name kept however narrow the terminal
+
+
+def shorten_address(address: str, width: int) -> str:
+    """A web address cut in its middle to ``width`` characters: its site, "…", the end of
+    its path (where a news site's address names the story)."""
+    if len(address) <= width:
+        return address
+    site, _, rest = address.partition("/")
+    if len(site) + 8 > width:
+        return site[:width - 1] + "…"
+    return site + "/…" + rest[len(rest) - (width - len(site) - 2):]
 
 
 SPARKS = "▁▂▃▄▅▆▇█"

@@ -267,3 +267,31 @@ def test_show_on_a_terminal_breaks_lines_between_words(long_article: Path) -> No
     assert max(map(len, lines)) <= 40 and len(lines) > 60
     body = lines[lines.index("") + 1:]
     assert " ".join(" ".join(body).split()) == " ".join(article.body.split())  # no word cut in two
+
+
+# 10. A hit's line of facts fits the terminal: the place is cut first (a web address keeps its
+# site), then the source; the date, the id to type and the score stay whole.
+def _hit(**fields: object) -> object:
+    from datetime import datetime, timezone
+
+    from newssearch.hits import Hit
+
+    return Hit(**{"id": "a1", "rank": 1, "score": 31.96, "title": "T", "path": "/archive/a.jsonl",
+                  "published": datetime(2023, 1, 23, tzinfo=timezone.utc), **fields})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fields, width, line", [
+    ({"source": "AFP", "url": "https://www.lemonde.fr/international/article/2023/01/23/ramstein-chars_6159.html"}, 77,
+     "2023-01-23 · AFP · lemonde.fr/…ramstein-chars_6159.html · id a1 · score 31.96"),  # was "…chars_6159.html"
+    # a long source and a 24-character id: the score went to a line of its own
+    ({"id": "masakhanews-sports-00123", "source": "masakhanews-fra/sports", "url": None}, 77,
+     "2023-01-23 · masakhanews-fra/spo… · id masakhanews-sports-00123 · score 31.96"),
+    ({"source": "Le Courrier du Nord", "url": None}, 77,
+     "2023-01-23 · Le Courrier du Nord · /archive/a.jsonl · id a1 · score 31.96"),
+    ({"source": None, "url": "https://example.org/" + "x" * 80}, 40, "2023-01-23 · id a1 · score 31.96"),
+])
+def test_a_hits_facts_fit_the_terminal(fields: dict[str, object], width: int, line: str) -> None:
+    from newssearch.render import facts_line
+
+    assert facts_line(_hit(**fields), width) == line
+    assert len(line) <= width
