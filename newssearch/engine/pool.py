@@ -339,10 +339,16 @@ class _TermPool(PostingPool):
                 yield fieldname, btext, docnum, weight, value
 
     def save(self) -> None:
-        """Write the postings in memory as one sorted run (Whoosh's spilling)."""
-        self.current = list(self._in_memory())
+        """Write the postings in memory as one sorted run (Whoosh's spilling), streamed from
+        the columns: only _CHUNK postings are Python objects at once. Whoosh's list of them
+        all took four times the columns' memory: a worker of the 300,000-article benchmark
+        went from 350 MB to 1.5 GB when its pool passed its limit."""
+        if self._tids:
+            path, f = self._new_run()
+            self._write_run(f, self._in_memory())
+            self._add_run(path)
         self._clear()
-        PostingPool.save(self)
+        self.currentsize = 0
 
     def items(self, maxfiles: int = 128) -> Any:
         if not self.runs:
