@@ -124,8 +124,17 @@ COMMIT_EVERY: Final = 50_000
 # side only while their estimated needs fit it (engine/compaction.py).
 PROCESS_MEMORY_MB: Final = 1024
 # Postings held in memory by the writer (shared by its workers) before spilling to disk, as
-# estimated by the pool (engine/pool.py); a worker given 10,000 articles peaked at 223 MB.
-WRITER_LIMIT_MB: Final = PROCESS_MEMORY_MB // 2
+# estimated by the pool (engine/pool.py): about 3.7 bytes a character of French news text.
+# A commit comes sooner than COMMIT_EVERY articles once its articles hold COMMIT_CHARS
+# characters (title and body), so that the pools stay a third under their limit whatever
+# the length of the articles: a pool past its limit spills its postings to a sorted run
+# on disk, Whoosh's way, and its worker spends about twice the CPU on them. (50,000
+# scale_corpus.py articles are 137 million characters; 51,000 of them, a commit of the
+# 300,000-article benchmark, passed a limit of half the budget, and that run took 5.2
+# times the CPU of 100,000 articles. MasakhaNEWS articles are twice as long.) A worker
+# given 25,000 articles peaked at 484 MB.
+WRITER_LIMIT_MB: Final = PROCESS_MEMORY_MB * 3 // 4
+COMMIT_CHARS: Final = WRITER_LIMIT_MB * 1_000_000 // 5
 # Merging segments after each commit (engine/compaction.py, Lucene's log-structured policy):
 # each MERGE_FACTOR adjacent segments of about the same size (a level is a factor MERGE_FACTOR
 # over MERGE_FLOOR_MB) become one, so that an index keeps about MERGE_FACTOR - 1 segments a

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine
-from .config import COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, PROCESS_MEMORY_MB, WRITER_LIMIT_MB
+from .config import COMMIT_CHARS, COMMIT_EVERY, MAX_FILE_BYTES, MP_BATCH, MP_MIN_BYTES, PROCESS_MEMORY_MB, WRITER_LIMIT_MB
 from .documents import (Article, Skipped, is_streamed, iter_files, parse_bytes, printable, read_bytes, scan_file,
                         stream_file)
 from .errors import DocumentError, IndexDamagedError, IndexWriteError, NewsSearchError
@@ -56,20 +56,21 @@ class IndexReport:
 
 
 class Batch:
-    """A writer opened lazily and committed every ``every`` articles; the manifest of each
-    commit is written before it and takes effect after it (WriteSession.before_commit)."""
+    """A writer opened lazily and committed every ``every`` articles, or sooner once they hold
+    ``chars`` characters; the manifest of each commit is written before it and takes effect
+    after it (WriteSession.before_commit)."""
 
     def __init__(self, session: WriteSession, every: int, procs: int, group: bool, merge: bool = True,
-                 merge_progress: Progress | None = None) -> None:
-        self.session, self.every, self.procs = session, every, procs
+                 merge_progress: Progress | None = None, chars: int = COMMIT_CHARS) -> None:
+        self.session, self.every, self.procs, self.chars = session, every, procs, chars
         self.merge, self.merge_progress = merge, merge_progress
         self.merged = engine.CompactionReport()
         self.grouper = Grouper(session.folder.groups_path) if group else None
         self.prepare = partial(fill_vectors, field=VECTOR, title=TITLE, body=BODY) if session.vectors else None
         self.writer: Any = None
-        self.pending = 0
+        self.pending = self.pending_chars = 0
         self.reading: str | None = None  # the file whose articles are being added
-        self.file_articles = 0  # of which so many so far
+        self.file_articles = self.file_chars = 0  # of which so many so far
         self.committed = 0  # articles this run has committed
         self.ids = IdRegistry(session.ix)
 
@@ -80,22 +81,28 @@ class Batch:
         return self.writer
 
     def begin_file(self, key: str) -> None:
-        self.reading, self.file_articles = key, 0
+        self.reading, self.file_articles, self.file_chars = key, 0, 0
 
     def add(self, article: Article) -> None:
         """Add an article; commit inside its file only when that file alone fills a batch (a
         large JSON Lines file), otherwise once the file is done (``end_file``)."""
         group = self.grouper.assign(article) if self.grouper else None
         self.get().add_document(**document(article, group))
+        chars = len(article.title) + len(article.body)
         self.pending += 1
+        self.pending_chars += chars
         self.file_articles += 1
-        if self.pending >= self.every and self.file_articles >= self.every:
+        self.file_chars += chars
+        if self._full(self.pending, self.pending_chars) and self._full(self.file_articles, self.file_chars):
             self.commit()
 
     def end_file(self) -> None:
         self.reading = None
-        if self.pending >= self.every:
+        if self._full(self.pending, self.pending_chars):
             self.commit()
+
+    def _full(self, articles: int, chars: int) -> bool:
+        return articles >= self.every or chars >= self.chars
 
     def delete(self, key: str) -> None:
         """Delete the articles of one file: by path (JSON files) and by id (a text file's id is
@@ -123,7 +130,7 @@ class Batch:
             self.committed += self.pending
             self.session.after_commit()
             self.ids.committed(self.reading)
-            self.pending = 0
+            self.pending = self.pending_chars = 0
             if self.merge:
                 self._compact()
         else:
@@ -179,7 +186,7 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
                  commit_every: int = COMMIT_EVERY, wait: float = 0.0, procs: int | None = None,
                  group: bool = True, semantic: bool = False, rebuild: bool = False,
                  follow_links: bool = False, merge: bool = True,
-                 merge_progress: Progress | None = None) -> IndexReport:
+                 merge_progress: Progress | None = None, commit_chars: int = COMMIT_CHARS) -> IndexReport:
     """Add new files, re-index changed ones, skip unchanged ones, and with ``prune`` drop the
     articles of indexed files that no longer exist. Unreadable files are listed in
     ``report.skipped`` (or raise DocumentError with ``strict``); their old articles stay.
@@ -207,7 +214,7 @@ def update_index(folder: Path | str, paths: Iterable[Path | str], *, prune: bool
         batch: Batch | None = None
         try:
             batch = Batch(session, commit_every, procs or default_procs(files, manifest), group, merge,
-                           merge_progress)
+                           merge_progress, commit_chars)
             for key in session.manifest.partial:  # a file a killed run had begun: read it anew
                 batch.delete(key)
             tracker = ProgressTracker(progress, files, manifest)

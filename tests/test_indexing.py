@@ -157,6 +157,24 @@ def test_commit_every_batch_gives_same_index(tmp_path: Path, archive: Path) -> N
         assert len(one) == len(batched) == 6
 
 
+@pytest.mark.parametrize("lengths, commits", [
+    ([1_000] * 9, 3),  # three files of 3,000 characters a commit
+    ([10_000], 1),  # one file alone past the limit: committed once, after it
+    ([400] * 5, 1),  # under the limit: one commit at the end
+])
+def test_a_commit_comes_once_its_articles_hold_enough_text(tmp_path: Path, lengths: list[int], commits: int) -> None:
+    """Commits came every commit_every articles whatever their length: long articles passed
+    the workers' pool limit first, and a pool past it spilled (twice the CPU, and a worker
+    at 1.5 GB in the 300,000-article benchmark). Each commit here leaves one segment."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for n, length in enumerate(lengths):
+        write_jsonl(folder / f"{n:02d}.jsonl", [{"id": f"a{n}", "title": "Titre", "body": "mot " * (length // 4)}])
+    update_index(tmp_path / "ix", [folder], commit_every=10_000, commit_chars=2_500, procs=1, group=False, merge=False)
+    with NewsIndex.open(tmp_path / "ix") as ix:
+        assert (ix.stats().segments, len(ix)) == (commits, len(lengths))
+
+
 def test_moved_archive_is_added_again_and_old_paths_pruned(tmp_path: Path, archive: Path) -> None:
     folder = tmp_path / "ix"
     update_index(folder, [archive])
