@@ -312,7 +312,7 @@ def _parse(schema: Schema, text: str, ranking: Ranking, question: bool, filtered
     if not _searchable(q) and any(isinstance(node, wq.Not) for node in [q, *q.children()]):
         excluded = [q] if isinstance(q, wq.Not) else list(q.children()) if isinstance(q, wq.And) else []
         if (filtered or filters.narrows) and excluded and all(isinstance(node, wq.Not) for node in excluded):
-            # every article the filters let through, but those with the words (Matches.every_but)
+            # every article the filters let through, but those with the words (engine.matches)
             return ParsedQuery(wq.And([wq.Every(), *excluded]), frozenset(), (), 0, question=question, filters=filters)
         raise QueryError(f"The query {text!r} only excludes words (NOT, -word), which matches nothing: "
                          "add a word to search for, as in 'Ouattara NOT Gbagbo', or a filter, as in "

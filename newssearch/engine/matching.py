@@ -83,7 +83,7 @@ def matches(searcher: Any, q: wq.Query, *, weighting: Any, restrict: wq.Query | 
 def _every_but(q: wq.Query) -> bool:
     """Whether ``q`` is ``And([Every(), Not(...), ...])``: a query that only excludes words,
     under filters (queries.parse_query)."""
-    return isinstance(q, wq.And) and isinstance(q.subqueries[0], wq.Every) and \
+    return isinstance(q, wq.And) and bool(q.subqueries) and isinstance(q.subqueries[0], wq.Every) and \
         all(isinstance(c, wq.Not) for c in q.subqueries[1:])
 
 
