@@ -158,7 +158,7 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
         results = ix.query(text, limit=limit, page=page, sort=sort, mode=mode or "auto",
                            all_versions=all_versions, facets=facets, **filters)
         if results.undated and sort == "date":  # every date missing: best first, not the index's order
-            click.echo("No article in the index has a date, so --sort date cannot order them: best first.",
+            click.echo("No article in the index has a date: --sort date cannot order them; best first.",
                        err=True)
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}?", err=True)

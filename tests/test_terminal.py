@@ -225,7 +225,7 @@ def test_date_filters_on_an_archive_without_dates_say_so(runner: CliRunner, tmp_
                              "No results for 'chars'.\n")
     by_date = run(runner, "query", "chars", "--sort", "date", "--index", str(tmp_path / "ix"))
     # it said so, then its header said "newest first" over the index's order
-    assert by_date.stderr == "No article in the index has a date, so --sort date cannot order them: best first.\n"
+    assert by_date.stderr == "No article in the index has a date: --sort date cannot order them; best first.\n"
     assert "best first" in by_date.stdout and "score" in by_date.stdout
 
 
