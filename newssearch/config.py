@@ -131,8 +131,8 @@ PROCESS_MEMORY_MB: Final = 1024
 # on disk, Whoosh's way, and its worker spends about twice the CPU on them. (50,000
 # scale_corpus.py articles are 137 million characters; 51,000 of them, a commit of the
 # 300,000-article benchmark, passed a limit of half the budget, and that run took 5.2
-# times the CPU of 100,000 articles. MasakhaNEWS articles are twice as long.) A worker
-# given 25,000 articles peaked at 484 MB.
+# times the CPU of 100,000 articles. MasakhaNEWS articles are twice as long.) The largest
+# process of a 100,000-article run, 25,000 articles a worker a commit, peaked at 484 MB.
 WRITER_LIMIT_MB: Final = PROCESS_MEMORY_MB * 3 // 4
 COMMIT_CHARS: Final = WRITER_LIMIT_MB * 1_000_000 // 5
 # Merging segments after each commit (engine/compaction.py, Lucene's log-structured policy):
