@@ -73,8 +73,15 @@ def _own_class(module: str, name: str) -> type:
 
 
 def restricted_loads(data: bytes, *args: Any, **kwargs: Any) -> Any:
-    """``pickle.loads`` allowing only plain data and Whoosh's and newssearch's own classes."""
-    return _Restricted(io.BytesIO(data)).load()
+    """``pickle.loads`` allowing only plain data and Whoosh's and newssearch's own classes.
+    The bytes go through a buffered reader, whose ``peek`` lets the C unpickler take them a
+    buffer at a time: from a bare BytesIO it asked for them an opcode at a time (a posting
+    block of a headline query: 22 us against 9; ``pickle.loads``, unrestricted, 6)."""
+    buffered = io.BufferedReader(io.BytesIO(data), min(max(len(data), io.DEFAULT_BUFFER_SIZE), _BUFFER_MAX))
+    return _Restricted(buffered).load()
+
+
+_BUFFER_MAX = 1 << 20
 
 
 def restricted_load(file: BinaryIO, *args: Any, **kwargs: Any) -> Any:
