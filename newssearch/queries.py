@@ -33,7 +33,7 @@ from whoosh.fields import Schema
 from .analysis import analyse, exact_form, fold, is_stop_term
 from .config import DEFAULT_RANKING, MAX_QUERY_CHARS, Ranking
 from .errors import QueryError
-from .engine import CloseTerm, GappedPhrase
+from .engine import CloseTerm, GappedPhrase, unscored
 from .filters import FILTER_FIELDS, Filters, extract_filters
 from .schema import BODY, QUERY_FIELDS, TITLE
 
@@ -167,9 +167,7 @@ class ParsedQuery:
     @property
     def unscored(self) -> bool:
         """Filters alone, or filters but excluded words: no word to score the articles by."""
-        q = self.query
-        return isinstance(q, wq.Every) or isinstance(q, wq.And) and bool(q.subqueries) and \
-            isinstance(q.subqueries[0], wq.Every)
+        return unscored(self.query)
 
     @property
     def loose(self) -> wq.Query:

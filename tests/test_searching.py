@@ -313,6 +313,9 @@ def test_a_date_sort_without_any_date_gives_the_hits_best_first_and_says_so(tmp_
         assert [hit.id for hit in ix.export("grève", sort="date")] == best_first
         assert ix.query("grève", since="2020-01-01").undated and not ix.query("grève").undated
         assert ix.query("grève date:2020").undated
+        ix.add_articles([{"id": "d", "title": "Grève", "body": "Grève datée.", "date": "2023-01-25"}], group=False)
+        dated = ix.query("grève", sort="date")  # what was known of the index is not kept past a commit
+        assert (dated.sort, dated.undated, dated.hits[0].id) == ("date", False, "d")
 
 
 def test_a_date_sort_with_dates_is_newest_first_and_not_undated(tmp_index: NewsIndex) -> None:

@@ -17,7 +17,7 @@ from .checking import counts, describe, problems, quick_problems, toc_file
 from .loading import UnsafePickleError
 from .compaction import CompactionReport, MergePolicy, compact
 from .collecting import Stories, collect, column_values, date_span, has_date, index_column, segment_column
-from .matching import match, term_positions
+from .matching import match, term_positions, unscored
 from .patching import PINNED_WHOOSH, WhooshVersionError, check_version, install
 from .queries import CloseTerm, GappedPhrase, close_terms
 from .positions import FrenchPositions
@@ -28,7 +28,7 @@ from .writers import WorkerError, open_writer, writer_lock
 __all__ = [
     "BM25F", "CloseTerm", "CompactionReport", "MergeFailedError", "MergePolicy", "compact", "EmptyIndexError", "FrenchPositions", "GappedPhrase", "PINNED_WHOOSH", "Stories", "UnsafePickleError", "WhooshVersionError",
     "WorkerError", "check_version", "counts", "describe", "problems", "quick_problems", "toc_file", "close_terms", "commit_generation", "collect", "column_values", "date_span", "has_date", "index_column", "create_index", "install", "match", "open_index", "open_writer",
-    "remove_orphans", "segment_column", "segment_count", "term_positions", "writer_lock",
+    "remove_orphans", "segment_column", "segment_count", "term_positions", "unscored", "writer_lock",
 ]
 
 

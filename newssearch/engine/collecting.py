@@ -132,9 +132,16 @@ _NO_DATE = 2**63  # an article without a date holds the column's default, 2**64 
 
 def has_date(searcher: Any, field: str) -> bool:
     """Whether a live article has a date in ``field`` (a sortable DATETIME): date_span's
-    question, answered at the first dated article."""
-    dead = deleted_docs(searcher)
-    return any(0 < v < _NO_DATE and d not in dead for d, v in enumerate(index_column(searcher, field, 0)))
+    question, answered at the first dated article and kept while the searcher's reader lives
+    (an index without dates would be read whole at every date-sorted or date-filtered search)."""
+    by_field = _COLUMNS.setdefault(searcher.reader(), {})
+    key = f"{field}#dated"
+    dated = by_field.get(key)
+    if dated is None:
+        dead = deleted_docs(searcher)
+        dated = by_field[key] = any(0 < v < _NO_DATE and d not in dead
+                                    for d, v in enumerate(index_column(searcher, field, 0)))
+    return bool(dated)
 
 
 def date_span(searcher: Any, field: str) -> tuple[Any, Any]:

@@ -64,7 +64,7 @@ def match(searcher: Any, q: wq.Query, *, weighting: Any, restrict: wq.Query | No
 def matches(searcher: Any, q: wq.Query, *, weighting: Any, restrict: wq.Query | None = None) -> Matches:
     """``match`` as arrays (documents ascending)."""
     allowed = _sorted_array(searcher.docs_for_query(restrict)) if restrict is not None else None
-    if isinstance(q, wq.Every) or _every_but(q):  # filters alone: every article they let through, unscored
+    if unscored(q):  # filters alone: every article they let through, unscored
         docs = allowed if allowed is not None else _sorted_array(_live_docs(searcher))
         for clause in q.subqueries[1:] if isinstance(q, wq.And) else ():  # but those with excluded words
             docs = docs[~np.isin(docs, _clause(searcher, clause.query, weighting).docs, assume_unique=True)]
@@ -80,11 +80,11 @@ def matches(searcher: Any, q: wq.Query, *, weighting: Any, restrict: wq.Query | 
     return found if keep is None else Matches(found.docs[keep], found.scores[keep])
 
 
-def _every_but(q: wq.Query) -> bool:
-    """Whether ``q`` is ``And([Every(), Not(...), ...])``: a query that only excludes words,
-    under filters (queries.parse_query)."""
-    return isinstance(q, wq.And) and bool(q.subqueries) and isinstance(q.subqueries[0], wq.Every) and \
-        all(isinstance(c, wq.Not) for c in q.subqueries[1:])
+def unscored(q: wq.Query) -> bool:
+    """Whether ``q`` is ``Every()`` (filters alone) or ``And([Every(), Not(...), ...])`` (a
+    query that only excludes words, under filters: queries.parse_query): no word scores it."""
+    return isinstance(q, wq.Every) or isinstance(q, wq.And) and bool(q.subqueries) and \
+        isinstance(q.subqueries[0], wq.Every) and all(isinstance(c, wq.Not) for c in q.subqueries[1:])
 
 
 def _clause(searcher: Any, q: wq.Query, weighting: Any, within: Any = None) -> Matches:
