@@ -153,6 +153,24 @@ def test_snippet_fast_path_gives_the_tokens_spans(text: str, terms: frozenset[st
     assert analyzer.spans_of(text, terms, prefixes) == _token_spans(text, terms, prefixes)  # cached words
 
 
+def test_snippet_fast_path_agrees_with_a_warm_and_a_cleared_word_cache() -> None:
+    """The wanted words already in the word cache are found through its forms by term; the
+    cache is cleared when full, and the forms with it."""
+    analyzer = french_analyzer()
+    words = analyzer.items[1].words
+    words.cache_size = 7
+    terms = frozenset(analyse("chars Ukraine État aujourd'hui monde euro"))
+    for text in SNIPPET_TEXTS * 3:
+        expected = _token_spans(text, terms, ())
+        assert analyzer.spans_of(text, terms) == expected
+        assert analyzer.written(text, terms) == {text[start:end] for _, start, end in expected}
+        by_term: dict[str, list[str]] = {}
+        for word, term in words._cache.items():
+            if word not in words.elided:
+                by_term.setdefault(term, []).append(word)
+        assert words.forms() == by_term and words.elided <= set(words._cache)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["l'", "d’", "qu'", "État", "état", "x", "_", "2", "'", "’", " ", "-", "aujourd'hui",
                                  "chars", "Char", "é", ".", "\n", "hui", "il"]), max_size=25),
