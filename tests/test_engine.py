@@ -61,3 +61,28 @@ def test_the_search_function_alone_reads_phrases_in_a_fresh_process(tmp_index: N
             print(sorted(hit.id.rsplit("/", 1)[-1] for hit in search(searcher, SearchRequest('"chars Leopard"')).hits))
     """)
     assert found == "['000_dd46387fd205eafe.txt', 'a1']"
+
+
+def test_a_reader_asks_each_segment_for_a_document_frequency_once(tmp_index: NewsIndex,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query asks the same frequencies several times (BM25, the rerank, "did you mean", the
+    versions of a hit): a reader answers them from what it was told, a new reader afresh."""
+    from whoosh import index
+    from whoosh.codec import whoosh3
+
+    asked: list[tuple[str, bytes]] = []
+    lookup = whoosh3.W3TermsReader.doc_frequency
+    monkeypatch.setattr(whoosh3.W3TermsReader, "doc_frequency",
+                        lambda self, fieldname, text: asked.append((fieldname, text)) or lookup(self, fieldname, text))
+    tmp_index.add_articles([{"id": "z1", "title": "Zorglub", "body": "Le zorglub revient à Ramstein."}])
+    tmp_index.close()
+    ix = index.open_dir(str(tmp_index.path))
+    with ix.searcher() as searcher:
+        reader, segments = searcher.reader(), len(ix.reader().leaf_readers())
+        assert segments > 1  # the archive, then the added article
+        counts = [reader.doc_frequency("body", "ramstein") for _ in range(3)]
+        assert counts[0] > 1 and len(set(counts)) == 1
+        assert len([a for a in asked if a == ("body", b"ramstein")]) == segments
+    NewsIndex.open(tmp_index.path).add_articles([{"id": "z2", "title": "Ramstein", "body": "Ramstein encore."}])
+    with ix.searcher() as searcher:
+        assert searcher.reader().doc_frequency("body", "ramstein") == counts[0] + 1

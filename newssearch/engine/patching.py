@@ -6,6 +6,7 @@ import whoosh
 
 from ..errors import NewsSearchError
 from .deflate import install_deflate
+from .frequencies import install_frequencies
 from .loading import install_loading
 from .pool import install_pool
 from .positions import install_codec
@@ -35,7 +36,8 @@ def check_version(found: tuple[int, ...] | None = None) -> None:
 def install() -> None:
     """Check the Whoosh version, then make every pickle it reads restricted to its own and our
     classes (loading), its segments zero-copy to read (storage), its segment writer faster
-    (pool) and its posting blocks compact (positions) and quicker to deflate (deflate). Idempotent;
+    (pool), its posting blocks compact (positions) and quicker to deflate (deflate), and its
+    readers remembering document frequencies (frequencies). Idempotent;
     worker processes call it too (a spawned worker starts without the patches)."""
     if _installed:
         return
@@ -45,4 +47,5 @@ def install() -> None:
     install_codec()
     install_deflate()
     install_pool()
+    install_frequencies()
     _installed.append(True)
