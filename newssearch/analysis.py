@@ -325,8 +325,9 @@ class FrenchAnalyzer(CompositeAnalyzer):
         words = self.items[1].words
         get, joined = words._cache.get, words.joined
         present = set(_WORD.findall(text))
+        known: list[tuple[str, str]] = []
         if prefixes:  # a word* query: every distinct word's term is tested
-            unknown, known = present, ()
+            unknown = present
         else:  # the wanted terms' known forms, met in the text: set operations, not a loop
             forms = words.forms()
             unknown = present.difference(words._cache) | (present & words.elided)
