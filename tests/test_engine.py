@@ -63,26 +63,37 @@ def test_the_search_function_alone_reads_phrases_in_a_fresh_process(tmp_index: N
     assert found == "['000_dd46387fd205eafe.txt', 'a1']"
 
 
-def test_a_reader_asks_each_segment_for_a_document_frequency_once(tmp_index: NewsIndex,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_reader_asks_each_segment_for_a_term_once(tmp_index: NewsIndex, monkeypatch: pytest.MonkeyPatch) -> None:
     """A query asks the same frequencies several times (BM25, the rerank, "did you mean", the
-    versions of a hit): a reader answers them from what it was told, a new reader afresh."""
+    versions of a hit), and whether each segment has each term: a reader answers them from
+    what it was told, a new reader afresh."""
     from whoosh import index
     from whoosh.codec import whoosh3
+    from whoosh.reading import ReaderClosed
 
-    asked: list[tuple[str, bytes]] = []
-    lookup = whoosh3.W3TermsReader.doc_frequency
-    monkeypatch.setattr(whoosh3.W3TermsReader, "doc_frequency",
-                        lambda self, fieldname, text: asked.append((fieldname, text)) or lookup(self, fieldname, text))
+    asked: list[tuple[str, str, bytes]] = []
+    frequency, contains = whoosh3.W3TermsReader.doc_frequency, whoosh3.W3TermsReader.__contains__
+    monkeypatch.setattr(whoosh3.W3TermsReader, "doc_frequency", lambda self, fieldname, text: asked.append(
+        ("frequency", fieldname, text)) or frequency(self, fieldname, text))
+    monkeypatch.setattr(whoosh3.W3TermsReader, "__contains__", lambda self, term: asked.append(
+        ("in", *term)) or contains(self, term))
     tmp_index.add_articles([{"id": "z1", "title": "Zorglub", "body": "Le zorglub revient à Ramstein."}])
     tmp_index.close()
     ix = index.open_dir(str(tmp_index.path))
     with ix.searcher() as searcher:
-        reader, segments = searcher.reader(), len(ix.reader().leaf_readers())
-        assert segments > 1  # the archive, then the added article
+        reader = searcher.reader()
+        segments = [segment for segment, _ in reader.leaf_readers()]
+        assert len(segments) > 1  # the archive, then the added article
         counts = [reader.doc_frequency("body", "ramstein") for _ in range(3)]
         assert counts[0] > 1 and len(set(counts)) == 1
-        assert len([a for a in asked if a == ("body", b"ramstein")]) == segments
-    NewsIndex.open(tmp_index.path).add_articles([{"id": "z2", "title": "Ramstein", "body": "Ramstein encore."}])
+        has = [[("body", text) in segment for segment in segments] for text in ("zorglub", "zorglub", "inconnu")]
+        assert has[0] == has[1] and any(has[0]) and not all(has[0]) and not any(has[2])
+        assert asked.count(("frequency", "body", b"ramstein")) == len(segments)
+        assert asked.count(("in", "body", b"zorglub")) == asked.count(("in", "body", b"inconnu")) == len(segments)
+    with pytest.raises(ReaderClosed):  # a closed reader says so, as Whoosh's does
+        _ = ("body", "zorglub") in segments[0]
+    NewsIndex.open(tmp_index.path).add_articles([{"id": "z2", "title": "Ramstein", "body": "Ramstein et zorglub."}])
     with ix.searcher() as searcher:
         assert searcher.reader().doc_frequency("body", "ramstein") == counts[0] + 1
+        newest, _ = searcher.reader().leaf_readers()[-1]
+        assert ("body", "zorglub") in newest
