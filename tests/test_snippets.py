@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newssearch.analysis import french_analyzer
 from newssearch.hits import term_matcher
@@ -128,6 +130,39 @@ def test_sentences_and_windows_match_a_plain_reading() -> None:
                     key, best = (len({m.term for m in window}), len(window)), (first.start + window[-1].end) // 2
             assert _densest(found, width) == best
         assert isinstance(found, list) and all(isinstance(m, _Match) for m in found)
+
+
+def _sentences_by_lookbehind(text: str) -> list[tuple[int, int]]:
+    """Sentences as the lookbehind expression split them (the rule written the plain way)."""
+    import re
+
+    spans, start = [], 0
+    for boundary in re.finditer(r"(?<=[.!?…»])\s+(?=[«\"A-ZÀ-ÖØ-Þ0-9])|\n+", text):
+        if boundary.start() > start:
+            spans.append((start, boundary.start()))
+        start = boundary.end()
+    return spans + [(start, len(text))] if start < len(text) else spans
+
+
+@pytest.mark.parametrize("text", [
+    "", ".", "\n", "Fin. Début", "fin. début", "x.\n\nY", "a.. B", "\n. Y", "!\n\nx", " .\n a", "», A",
+    "…\n\n\n2", ".  \n  É", ". A", "A. \nb", "x.\n", ". . A", ".\n x", ".\n A", "« Oui ! » Non. « Si. »",
+    "Il dit : « Non. » Puis\nLire aussi : x\n\n", "Fin?Début. 2023 ! «Ah»",
+])
+def test_sentences_end_where_the_plain_rule_ends_them(text: str) -> None:
+    from newssearch.snippets import _sentences
+
+    assert _sentences(text) == _sentences_by_lookbehind(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "A", "É", "2", ".", "!", "?", "…", "»", "«", '"', " ", "  ", "\n", "\t"]),
+                max_size=30))
+def test_sentences_end_where_the_plain_rule_ends_them_in_any_text(pieces: list[str]) -> None:
+    from newssearch.snippets import _sentences
+
+    text = "".join(pieces)
+    assert _sentences(text) == _sentences_by_lookbehind(text)
 
 
 def test_only_the_start_of_a_huge_article_is_read() -> None:
