@@ -157,9 +157,9 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
             return
         results = ix.query(text, limit=limit, page=page, sort=sort, mode=mode or "auto",
                            all_versions=all_versions, facets=facets, **filters)
-        if results.undated and sort == "date":  # every date missing: best first, not the index's order
-            click.echo("No article in the index has a date: --sort date cannot order them; best first.",
-                       err=True)
+        if results.undated and sort == "date":  # every date missing: best first, or the index's order
+            order = "in index order" if results.sort == "index" else "best first"
+            click.echo(f"No article in the index has a date: --sort date cannot order them; {order}.", err=True)
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}?", err=True)
         if not results.hits:
@@ -178,7 +178,7 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
         return
     from . import render
 
-    render.print_results(results, page=page, limit=limit, by_date=results.sort == "date")
+    render.print_results(results, page=page, limit=limit)
     if results.facets is not None:
         render.print_facets(results.facets)
 

@@ -144,18 +144,22 @@ def highlighted(text: str, spans: Any, base: str = "") -> Text:
     return out
 
 
-def print_results(results: Any, *, page: int, limit: int, by_date: bool = False) -> None:
-    """A page of hits, each wrapped to the terminal's width under its rank (hanging indent)."""
+ORDERS = {"relevance": "best first", "date": "newest first", "index": "in index order"}
+
+
+def print_results(results: Any, *, page: int, limit: int) -> None:
+    """A page of hits, each wrapped to the terminal's width under its rank (hanging indent);
+    the score only where the hits are ranked by it."""
     console = stdout_console()
     first = (page - 1) * limit + 1
     last = first + len(results.hits) - 1
-    order = "newest first" if by_date else "best first"
-    console.print(Text(f"{plural(results.total, 'result')}; showing {first}-{last}, {order}", style="dim"))
+    console.print(Text(f"{plural(results.total, 'result')}; showing {first}-{last}, {ORDERS[results.sort]}",
+                       style="dim"))
     indent = len(f"{last}.") + 1
     for hit in results.hits:
         console.print()
         print_indented(console, Text(f"{hit.rank}.".rjust(indent - 1), style="bold"),
-                       hit_text(hit, console.width - indent, show_score=not by_date), indent)
+                       hit_text(hit, console.width - indent, show_score=results.sort == "relevance"), indent)
 
 
 def print_indented(console: Console, head: Text, body: Text, indent: int) -> None:

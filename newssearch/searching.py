@@ -29,6 +29,7 @@ from .schema import BODY, GROUP, PUBLISHED, TITLE
 from .spelling import suggestion
 
 Sort = Literal["relevance", "date"]
+Order = Literal["relevance", "date", "index"]  # what Results are in: "index" when nothing orders them
 Mode = Literal["auto", "all", "any"]
 
 
@@ -73,7 +74,9 @@ class Results:
     once); ``partial``: no article had every word, these have some; ``suggestion``: a "did
     you mean" for words the index does not know; ``facets`` when asked for. ``undated``: no
     article in the index has a date, said when the search sorts or filters by date (a date
-    sort then gives the hits best first: ``sort`` is the order they are in)."""
+    sort then gives the hits best first). ``sort`` is the order the hits are in: by
+    relevance, newest first, or "index": the order they were indexed in, when no word
+    scores them (filters, excluded words) and no article has a date."""
 
     hits: list[Hit]
     total: int
@@ -81,7 +84,7 @@ class Results:
     query: str = ""
     suggestion: str | None = None
     facets: Facets | None = None
-    sort: Sort = "relevance"
+    sort: Order = "relevance"
     undated: bool = False
 
 
@@ -108,8 +111,9 @@ def search(searcher: Any, request: SearchRequest) -> Results:
     facets = count_facets(searcher, run.stories.docs()) if request.facets else None
     filtered = request.since or request.until or run.parsed.filters.since or run.parsed.filters.until
     undated = (request.sort == "date" or bool(filtered)) and not run.by_date and not _dated(searcher)
+    order: Order = "date" if run.by_date else "index" if run.parsed.unscored else "relevance"
     return Results(hits=page, total=run.total, partial=partial, query=request.query, suggestion=hint,
-                   facets=facets, sort="date" if run.by_date else "relevance", undated=undated)
+                   facets=facets, sort=order, undated=undated)
 
 
 def iter_hits(searcher: Any, request: SearchRequest) -> Iterator[Hit]:

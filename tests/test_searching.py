@@ -318,6 +318,20 @@ def test_a_date_sort_without_any_date_gives_the_hits_best_first_and_says_so(tmp_
         assert (dated.sort, dated.undated, dated.hits[0].id) == ("date", False, "d")
 
 
+@pytest.mark.parametrize("query, options", [("source:AFP", {}), ("NOT marché", {"source": "AFP"}),
+                                            ("source:AFP", {"sort": "date"})])
+def test_a_search_no_word_scores_is_in_index_order_without_dates(tmp_path: Path, query: str,
+                                                                 options: dict[str, str]) -> None:
+    """Filters or excluded words alone on an undated index: the hits are in the index's order,
+    and Results says so ("index"), not "relevance" over scores of 0."""
+    ix = NewsIndex.open(tmp_path / "ix", create=True)
+    ix.add_articles([{"id": i, "title": "Grève", "body": "Une grève.", "source": "AFP"} for i in ("c", "a", "b")],
+                    group=False)
+    results = ix.query(query, **options)  # type: ignore[arg-type]
+    assert (results.sort, [hit.id for hit in results.hits]) == ("index", ["c", "a", "b"])
+    assert ix.query("grève", source="AFP").sort == "relevance"
+
+
 def test_a_date_sort_with_dates_is_newest_first_and_not_undated(tmp_index: NewsIndex) -> None:
     results = tmp_index.query("char OR alliance", sort="date")
     assert (results.sort, results.undated) == ("date", False)

@@ -229,6 +229,29 @@ def test_date_filters_on_an_archive_without_dates_say_so(runner: CliRunner, tmp_
     assert "best first" in by_date.stdout and "score" in by_date.stdout
 
 
+def test_a_search_no_word_scores_lists_an_undated_archive_in_index_order(runner: CliRunner, tmp_path: Path) -> None:
+    """Filters or excluded words alone, on an archive without dates: it said "best first"
+    over scores of 0.00, where nothing had ranked the hits."""
+    write_jsonl(tmp_path / "a.jsonl", [{"id": f"u{n}", "title": title, "body": f"Des {title.lower()}.", "source": source,
+                                        "url": f"https://example.org/u{n}"}
+                                       for n, title, source in [(1, "Chars", "AFP"), (2, "Avions", "AFP"), (3, "Chars", "AP")]])
+    update_index(tmp_path / "ix", [tmp_path / "a.jsonl"])
+    expected = ("2 results; showing 1-2, in index order\n\n"
+                "1. Chars\n   no date · AFP · example.org/u1 · id u1\n   Des chars.\n\n"
+                "2. Avions\n   no date · AFP · example.org/u2 · id u2\n   Des avions.\n")
+    for args in (["source:AFP"], ["source:AFP", "--sort", "date"]):
+        result = run(runner, "query", *args, "--index", str(tmp_path / "ix"), env={"COLUMNS": "80"})
+        assert (result.exit_code, result.stdout) == (0, expected)
+        assert result.stderr == ("No article in the index has a date: --sort date cannot order them; in index order.\n"
+                                 if "--sort" in args else "")
+    for args in (["source:AFP", "NOT", "avions"], ["--source", "AFP", "NOT", "avions"]):
+        excluded = run(runner, "query", *args, "--index", str(tmp_path / "ix"), env={"COLUMNS": "80"})
+        assert (excluded.exit_code, excluded.stderr) == (0, "")
+        assert excluded.stdout == expected.replace("2 results; showing 1-2", "1 result; showing 1-1").split("\n\n2.")[0] + "\n"
+    scored = run(runner, "query", "chars", "--index", str(tmp_path / "ix"), env={"COLUMNS": "80"})
+    assert scored.stdout.startswith("2 results; showing 1-2, best first") and "score" in scored.stdout
+
+
 # 9. The header and --facets count the same thing, with the same word.
 def test_header_and_facets_count_the_same_results(runner: CliRunner, indexed: Path) -> None:
     result = run(runner, "query", "chars", "--facets", "--index", str(indexed), env={"COLUMNS": "80"})
