@@ -248,6 +248,7 @@ _LOWER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _BARE_WORD = re.compile(r"(?<![\w:*'’-])[^\W\d_][\w'’-]*(?![\w:*])")
 _PLAIN_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
+_EXCLUDED_WORD = re.compile(r"(?<![\w\"])NOT\s+([^\W\d_][\w'’-]*)(?![\w:*~])")
 
 
 def is_question(text: str) -> bool:
@@ -296,6 +297,25 @@ def parse_query(schema: Schema, text: str, *, ranking: Ranking = DEFAULT_RANKING
             raise error from None
 
 
+def quote_excluded_stop_words(text: str, analyzer: Any) -> str:
+    """``NOT avions`` (or ``-avions``) with the excluded word quoted when ``analyzer`` makes a
+    stop word of it ("avions" is also "nous avions"): stop words are indexed with their
+    positions, so the quoted word excludes the articles that have it, as a name made of stop
+    words is found ("La Une"). Unquoted, the parser dropped it: the exclusion was ignored, or
+    alone under a filter the query became the phrase "not avions"."""
+    if not hasattr(analyzer, "terms"):
+        return text
+
+    def quoted(match: re.Match[str]) -> str:
+        terms = analyzer.terms(match.group(1))
+        return f'NOT "{match.group(1)}"' if terms and all(is_stop_term(t) for t in terms) else match.group()
+
+    parts = text.split('"')
+    for i in range(0, len(parts), 2):  # outside quotes
+        parts[i] = _EXCLUDED_WORD.sub(quoted, parts[i])
+    return '"'.join(parts)
+
+
 def _parse(schema: Schema, text: str, ranking: Ranking, question: bool, filtered: bool) -> ParsedQuery:
     cleaned, filters = extract_filters(clean_query(text))
     if ranking.question_words:
@@ -303,6 +323,8 @@ def _parse(schema: Schema, text: str, ranking: Ranking, question: bool, filtered
         if ranking.answer_type_words and is_question(text):
             dropped = QUESTION_WORDS | ANSWER_TYPE_WORDS
         cleaned = drop_question_words(cleaned, dropped)
+    if "NOT" in cleaned:
+        cleaned = quote_excluded_stop_words(cleaned, schema[BODY].analyzer)
     if not cleaned.strip():  # only filters (source:, date:): every article they let through
         return ParsedQuery(wq.Every(), frozenset(), (), 0, question=question, filters=filters)
     parser = make_parser(schema, title_boost=ranking.title_boost)

@@ -56,3 +56,41 @@ def test_plain_words(text: str, words: str) -> None:
 )
 def test_answer_type_words_are_dropped_from_questions_only(text: str, terms: set[str]) -> None:
     assert parse_query(SCHEMA, text).terms == terms
+
+
+@pytest.mark.parametrize("text, quoted", [
+    ("chars NOT avions", 'chars NOT "avions"'),  # "avions" is also "nous avions": a stop word
+    ("source:AFP NOT Avions", 'source:AFP NOT "Avions"'),
+    ("chars NOT été", 'chars NOT "été"'),
+    ("chars NOT avion", "chars NOT avion"),  # a word that is no stop word stays as written
+    ('chars NOT "avions"', 'chars NOT "avions"'),  # already quoted
+    ('"NOT avions" chars', '"NOT avions" chars'),  # inside quotes: words of a phrase
+    ("chars NOT l'avion", "chars NOT l'avion"),  # an elision and a word
+    ("chars NOT avions~", "chars NOT avions~"),  # fuzzy and prefix syntax left to the parser
+    ("chars NOT avi*", "chars NOT avi*"),
+    ("avions NOT chars", "avions NOT chars"),
+])
+def test_excluded_stop_words_are_quoted(text: str, quoted: str) -> None:
+    from newssearch.analysis import french_analyzer
+    from newssearch.queries import quote_excluded_stop_words
+
+    assert quote_excluded_stop_words(text, french_analyzer()) == quoted
+
+
+@pytest.mark.parametrize("query, kwargs, ids", [
+    ("source:AFP NOT avions", {}, ["u1"]),  # was the phrase "not avions": nothing
+    ("source:AFP -avions", {}, ["u1"]),
+    ("NOT avions", {"source": "AFP"}, ["u1"]),
+    ("chars NOT avions", {}, ["u1", "u3"]),  # the exclusion was dropped: u4 came too
+    ("chars -été", {}, ["u1", "u3"]),
+    ("avions", {}, ["u2", "u4"]),
+])
+def test_a_stop_word_can_be_excluded(tmp_path, query: str, kwargs: dict[str, str], ids: list[str]) -> None:  # type: ignore[no-untyped-def]
+    from newssearch import NewsIndex
+
+    ix = NewsIndex.open(tmp_path / "ix", create=True)
+    ix.add_articles([{"id": "u1", "title": "Chars", "body": "Des chars.", "source": "AFP"},
+                     {"id": "u2", "title": "Avions", "body": "Des avions.", "source": "AFP"},
+                     {"id": "u3", "title": "Chars", "body": "Des chars cet hiver.", "source": "AP"},
+                     {"id": "u4", "title": "Chars et avions", "body": "Des chars et des avions cet été.", "source": "AP"}])
+    assert sorted(hit.id for hit in ix.query(query, **kwargs).hits) == ids
