@@ -27,6 +27,7 @@ The classes are pickled into the index schema by Whoosh: keep them at this impor
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -178,34 +179,40 @@ class FrenchWords:
         self.joined: dict[str, tuple[tuple[int, int, str], ...]] = {}  # FrenchAnalyzer._pieces
         self._forms: dict[str, list[str]] | None = None  # forms(): kept once asked for
         self.elided: set[str] = set()  # the words of the cache written with an apostrophe
+        # A web server's threads share one cache: a word is added, and the forms built, under
+        # the lock, so that the forms hold every word of the cache once; a full cache is
+        # replaced, not emptied, so that a scan keeps the cache and forms it started with.
+        self._lock = threading.Lock()
 
     def term(self, word: str) -> str:
         """The term of one word ('' when nothing of it is left to index)."""
         found = self._cache.get(word)
         if found is None:
             found = self._analyse(word)
-            if len(self._cache) >= self.cache_size:
-                self._cache.clear()
-                self._forms = None
-                self.elided.clear()
-            self._cache[word] = found
-            if "'" in word or "’" in word:
-                self.elided.add(word)
-            elif self._forms is not None:
-                self._forms.setdefault(found, []).append(word)
+            with self._lock:
+                if word not in self._cache:
+                    if len(self._cache) >= self.cache_size:
+                        self._cache, self._forms, self.elided = {}, None, set()
+                    self._cache[word] = found
+                    if "'" in word or "’" in word:
+                        self.elided.add(word)
+                    elif self._forms is not None:
+                        self._forms.setdefault(found, []).append(word)
         return found
 
-    def forms(self) -> dict[str, list[str]]:
-        """The words of the cache by term, those with an apostrophe left out (``elided``):
-        each term's forms met so far ("chars", "char"...). Built the first time a query-time
-        scan asks for it (indexing never does, and its cache is the largest), then kept with
-        the cache."""
-        if self._forms is None:
-            self._forms = {}
-            for word, term in self._cache.items():
-                if word not in self.elided:
-                    self._forms.setdefault(term, []).append(word)
-        return self._forms
+    def forms(self) -> tuple[dict[str, str], dict[str, list[str]], set[str]]:
+        """The cache, its words by term (those with an apostrophe left out) and the words with
+        one (``elided``), taken together: each term's forms met so far ("chars", "char"...).
+        The forms are built the first time a query-time scan asks for them (indexing never
+        does, and its cache is the largest), then kept with the cache."""
+        with self._lock:
+            if self._forms is None:
+                built: dict[str, list[str]] = {}
+                for word, term in self._cache.items():
+                    if word not in self.elided:
+                        built.setdefault(term, []).append(word)
+                self._forms = built
+            return self._cache, self._forms, self.elided
 
     def _analyse(self, word: str) -> str:
         lowered = word.lower().translate(_LIGATURES)
@@ -323,16 +330,16 @@ class FrenchAnalyzer(CompositeAnalyzer):
         every distinct word was a quarter of a headline query's time (FreSaDa CPU -5%,
         MasakhaNEWS -9%, the same results)."""
         words = self.items[1].words
-        get, joined = words._cache.get, words.joined
+        cache, forms, elided = words.forms() if not prefixes else (words._cache, {}, set())
+        get, joined = cache.get, words.joined
         present = set(_WORD.findall(text))
-        known: list[tuple[str, str]] = []
+        known: dict[str, str] = {}
         if prefixes:  # a word* query: every distinct word's term is tested
             unknown = present
         else:  # the wanted terms' known forms, met in the text: set operations, not a loop
-            forms = words.forms()
-            unknown = present.difference(words._cache) | (present & words.elided)
-            known = [(raw, term) for term in terms if term and term[0] != STOP_MARK
-                     for raw in forms.get(term, ()) if raw in present]
+            unknown = present.difference(cache) | (present & elided)
+            known = {raw: term for term in terms if term and term[0] != STOP_MARK  # (added since: in unknown)
+                     for raw in forms.get(term, ()) if raw in present and raw not in unknown}
         for raw in unknown:
             term = get(raw)
             if term is None or "'" in raw or "’" in raw:  # not analysed yet, or an elision
@@ -345,7 +352,7 @@ class FrenchAnalyzer(CompositeAnalyzer):
                     yield raw, found
             elif term and term[0] != STOP_MARK and (term in terms or (prefixes and term.startswith(prefixes))):
                 yield raw, [(0, len(raw), term)]
-        for raw, term in known:
+        for raw, term in known.items():
             yield raw, [(0, len(raw), term)]
 
     def _pieces(self, raw: str) -> tuple[tuple[int, int, str], ...]:

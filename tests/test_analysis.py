@@ -168,7 +168,46 @@ def test_snippet_fast_path_agrees_with_a_warm_and_a_cleared_word_cache() -> None
         for word, term in words._cache.items():
             if word not in words.elided:
                 by_term.setdefault(term, []).append(word)
-        assert words.forms() == by_term and words.elided <= set(words._cache)
+        assert words.forms()[1] == by_term and words.elided <= set(words._cache)
+
+
+def test_threads_sharing_the_word_cache_find_the_same_spans() -> None:
+    """A web server's threads share one analyzer: the forms of the cache are built, and words
+    added, while other threads scan texts (a small cache, cleared often, switching threads
+    every microsecond)."""
+    import sys
+    import threading
+
+    analyzer = french_analyzer()
+    words = analyzer.items[1].words
+    words.cache_size = 40
+    terms = frozenset(analyse("chars Ukraine État aujourd'hui monde euro"))
+    texts = [f"{text} mot{n} Mot{n}s" for n, text in enumerate(SNIPPET_TEXTS * 20)]
+    expected = [_token_spans(text, terms, ()) for text in texts]
+    failures: list[object] = []
+
+    def scan(offset: int) -> None:
+        try:
+            for i in range(len(texts)):
+                k = (i + offset) % len(texts)
+                if analyzer.spans_of(texts[k], terms) != expected[k]:
+                    failures.append(texts[k])
+        except Exception as error:  # noqa: BLE001 - a race shows as any exception
+            failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=scan, args=(n * 37,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    every = [word for forms in words.forms()[1].values() for word in forms]
+    assert sorted(every) == sorted(set(every)) == sorted(set(words._cache) - words.elided)
 
 
 @settings(max_examples=300, deadline=None)
