@@ -37,7 +37,7 @@ def install() -> None:
     """Check the Whoosh version, then make every pickle it reads restricted to its own and our
     classes (loading), its segments zero-copy to read (storage), its segment writer faster
     (pool), its posting blocks compact (positions) and quicker to deflate (deflate), and its
-    readers remembering document frequencies (frequencies). Idempotent;
+    readers remembering their terms and document frequencies (frequencies). Idempotent;
     worker processes call it too (a spawned worker starts without the patches)."""
     if _installed:
         return
