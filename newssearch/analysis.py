@@ -35,9 +35,8 @@ import Stemmer
 from unidecode import unidecode
 from whoosh.analysis import CompositeAnalyzer, Filter, Token, Tokenizer
 
-# A word: letters/digits, possibly joined by apostrophes (l'Ukraine, aujourd'hui). Possessive
-# (nothing follows to backtrack for): the same matches, scanned 11% faster (every snippet and
-# rerank scans whole articles with it; the same matches on all FreSaDa and MasakhaNEWS bodies).
+# A word: letters/digits, possibly joined by apostrophes (l'Ukraine, aujourd'hui). Possessive:
+# the same matches (every FreSaDa and MasakhaNEWS body), found 11% faster.
 _WORD = re.compile(r"[^\W_]++(?:['’][^\W_]++)*+")
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=[^\W_])", re.IGNORECASE)
 STOP_MARK = "_"  # a stop word's term: "_" and its folded form (fold() never leaves a "_" in a term)
@@ -179,9 +178,8 @@ class FrenchWords:
         self.joined: dict[str, tuple[tuple[int, int, str], ...]] = {}  # FrenchAnalyzer._pieces
         self._forms: dict[str, list[str]] | None = None  # forms(): kept once asked for
         self.elided: set[str] = set()  # the words of the cache written with an apostrophe
-        # A web server's threads share one cache: a word is added, and the forms built, under
-        # the lock, so that the forms hold every word of the cache once; a full cache is
-        # replaced, not emptied, so that a scan keeps the cache and forms it started with.
+        # A web server's threads share the cache: words are added and forms built under the lock; a
+        # full cache is replaced, not emptied, so that a scan keeps the cache and forms it took.
         self._lock = threading.Lock()
 
     def term(self, word: str) -> str:
@@ -201,10 +199,9 @@ class FrenchWords:
         return found
 
     def forms(self) -> tuple[dict[str, str], dict[str, list[str]], set[str]]:
-        """The cache, its words by term (those with an apostrophe left out) and the words with
-        one (``elided``), taken together: each term's forms met so far ("chars", "char"...).
-        The forms are built the first time a query-time scan asks for them (indexing never
-        does, and its cache is the largest), then kept with the cache."""
+        """The cache, its words by term ("char": ["chars", "Char"...], those with an apostrophe
+        left out) and those (``elided``), together. The forms are built when a query-time scan
+        first asks (indexing never does, and its cache is the largest), then kept with the cache."""
         with self._lock:
             if self._forms is None:
                 built: dict[str, list[str]] = {}
@@ -324,11 +321,9 @@ class FrenchAnalyzer(CompositeAnalyzer):
     def _wanted(self, text: str, terms: frozenset[str],
                 prefixes: tuple[str, ...]) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
         """Each distinct ``_WORD`` match of ``text`` that holds a wanted word, with the
-        (start, end, term) of its wanted words (two with an elision). The words the cache
-        knows are found through its forms of the wanted terms, a set lookup each; only the
-        others (new words, words with an apostrophe) are looked at one by one: the loop over
-        every distinct word was a quarter of a headline query's time (FreSaDa CPU -5%,
-        MasakhaNEWS -9%, the same results)."""
+        (start, end, term) of its wanted words (two with an elision). Known words are found
+        through the cache's forms of the wanted terms; only new words and words with an
+        apostrophe are looked at one by one (a loop over every word was a quarter of a headline)."""
         words = self.items[1].words
         cache, forms, elided = words.forms() if not prefixes else (words._cache, {}, set())
         get, joined = cache.get, words.joined
