@@ -214,43 +214,12 @@ def _resolve(data: Any, held: list[tuple[int, int]], found: dict[int, Posting]) 
         found[docnum] = (1.0 if weights is None else weights if isinstance(weights, float) else weights[i], value)
 
 
-BLOCK_BYTES = 32 * 2**20  # unpickled posting blocks kept for the next queries (about; the most recently used)
-_BLOCKS: OrderedDict[tuple[object, str, bytes, int], tuple[tuple[Any, Any, Any], list[int], int]] = OrderedDict()
-_BLOCKS_SIZE = [0]
-
-
-def _block(reader: Any, fieldname: str, btext: bytes, blocks: _Directory, i: int) -> tuple[tuple[Any, Any, Any], list[int]]:
-    """Block ``i`` of a term in one segment, unpickled, and its documents. The blocks read last
-    are kept, up to BLOCK_BYTES (an estimate of their size in memory): a rerank reads the
-    positions of 50 articles in about 70 blocks, and the blocks of the common words come
-    back query after query (59% of those of FreSaDa's headlines with 2,000 blocks kept)."""
-    with _LOCK:
-        key = (_TOKENS.setdefault(reader, object()), fieldname, btext, i)
-        found = _BLOCKS.get(key)
-        if found is not None:
-            _BLOCKS.move_to_end(key)
-            return found[0], found[1]
-    data = blocks.read(i)
-    ids = list(accumulate(data[0]))
-    values = data[2]
-    size = 100 * len(ids) + (len(values) if isinstance(values, bytes) else 0)  # the ints, floats and tuples
-    with _LOCK:
-        if size <= BLOCK_BYTES // 4 and key not in _BLOCKS:
-            _BLOCKS[key] = (data, ids, size)
-            _BLOCKS_SIZE[0] += size
-            while _BLOCKS_SIZE[0] > BLOCK_BYTES:
-                _BLOCKS_SIZE[0] -= _BLOCKS.popitem(last=False)[1][2]
-    return data, ids
-
-
 def postings(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: list[int]) -> dict[int, Posting]:
     """The posting of a term for each of ``docnums`` (ascending, of one segment) that has it:
-    only the blocks that may hold one are read (by their last document), or taken from those
-    kept (``_block``)."""
+    only the blocks that may hold one are read (by their last document)."""
     blocks = _directory(reader, fieldname, btext, fmt)
     found: dict[int, Posting] = {}
-    block, data = -1, None
-    ids: list[int] = []
+    block, ids, data = -1, [], None
     held: list[tuple[int, int]] = []  # (index in the block, docnum) of the documents found in it
     for docnum in docnums:
         if block < 0 or blocks.maxids[block] < docnum:
@@ -259,7 +228,8 @@ def postings(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: list[
             block, held = bisect_left(blocks.maxids, docnum, max(block, 0)), []
             if block == len(blocks.maxids):
                 break
-            data, ids = _block(reader, fieldname, btext, blocks, block)
+            data = blocks.read(block)
+            ids = list(accumulate(data[0]))
         i = bisect_left(ids, docnum)
         if i < len(ids) and ids[i] == docnum:
             held.append((i, docnum))
