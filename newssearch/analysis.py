@@ -324,17 +324,16 @@ class FrenchAnalyzer(CompositeAnalyzer):
         (start, end, term) of its wanted words (two with an elision). Known words are found
         through the cache's forms of the wanted terms; only new words and words with an
         apostrophe are looked at one by one (a loop over every word was a quarter of a headline)."""
-        words = self.items[1].words
-        cache, forms, elided = words.forms() if not prefixes else (words._cache, {}, set())
-        get, joined = cache.get, words.joined
-        present = set(_WORD.findall(text))
+        words, present = self.items[1].words, set(_WORD.findall(text))
         known: dict[str, str] = {}
         if prefixes:  # a word* query: every distinct word's term is tested
-            unknown = present
+            cache, unknown = words._cache, present
         else:  # the wanted terms' known forms, met in the text: set operations, not a loop
+            cache, forms, elided = words.forms()
             unknown = present.difference(cache) | (present & elided)
             known = {raw: term for term in terms if term and term[0] != STOP_MARK  # (added since: in unknown)
                      for raw in forms.get(term, ()) if raw in present and raw not in unknown}
+        get, joined = cache.get, words.joined
         for raw in unknown:
             term = get(raw)
             if term is None or "'" in raw or "’" in raw:  # not analysed yet, or an elision
