@@ -158,8 +158,10 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
         results = ix.query(text, limit=limit, page=page, sort=sort, mode=mode or "auto",
                            all_versions=all_versions, facets=facets, **filters)
         if results.undated and sort == "date":  # every date missing: best first, or the index's order
-            order = "in index order" if results.sort == "index" else "best first"
-            click.echo(f"No article in the index has a date: --sort date cannot order them; {order}.", err=True)
+            from . import render
+
+            click.echo(f"No article in the index has a date: --sort date cannot order them; "
+                       f"{render.ORDERS[results.sort]}.", err=True)
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}?", err=True)
         if not results.hits:
