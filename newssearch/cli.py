@@ -160,7 +160,7 @@ def query_command(words: tuple[str, ...], index_dir: Path, since: str | None, un
         if results.undated and sort == "date":  # every date missing: best first, or the index's order
             from . import render
 
-            click.echo(f"No article in the index has a date: --sort date cannot order them; "
+            click.echo(f"No article has a date: --sort date cannot order them; "
                        f"{render.ORDERS[results.sort]}.", err=True)
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}?", err=True)

@@ -225,7 +225,7 @@ def test_date_filters_on_an_archive_without_dates_say_so(runner: CliRunner, tmp_
                              "No results for 'chars'.\n")
     by_date = run(runner, "query", "chars", "--sort", "date", "--index", str(tmp_path / "ix"))
     # it said so, then its header said "newest first" over the index's order
-    assert by_date.stderr == "No article in the index has a date: --sort date cannot order them; best first.\n"
+    assert by_date.stderr == "No article has a date: --sort date cannot order them; best first.\n"
     assert "best first" in by_date.stdout and "score" in by_date.stdout
 
 
@@ -242,7 +242,7 @@ def test_a_search_no_word_scores_lists_an_undated_archive_in_index_order(runner:
     for args in (["source:AFP"], ["source:AFP", "--sort", "date"]):
         result = run(runner, "query", *args, "--index", str(tmp_path / "ix"), env={"COLUMNS": "80"})
         assert (result.exit_code, result.stdout) == (0, expected)
-        assert result.stderr == ("No article in the index has a date: --sort date cannot order them; in index order.\n"
+        assert result.stderr == ("No article has a date: --sort date cannot order them; in index order.\n"
                                  if "--sort" in args else "")
     for args in (["source:AFP", "NOT", "avions"], ["--source", "AFP", "NOT", "avions"]):
         excluded = run(runner, "query", *args, "--index", str(tmp_path / "ix"), env={"COLUMNS": "80"})
