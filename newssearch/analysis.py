@@ -35,10 +35,8 @@ import Stemmer
 from unidecode import unidecode
 from whoosh.analysis import CompositeAnalyzer, Filter, Token, Tokenizer
 
-# A word: letters/digits, possibly joined by apostrophes (l'Ukraine, aujourd'hui). Possessive:
-# the same matches (every FreSaDa and MasakhaNEWS body), found 11% faster.
-_WORD = re.compile(r"[^\W_]++(?:['’][^\W_]++)*+")
-_ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=[^\W_])", re.IGNORECASE)
+from .words import ELISION, distinct_words, word_at, word_list, words_at
+
 STOP_MARK = "_"  # a stop word's term: "_" and its folded form (fold() never leaves a "_" in a term)
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "’": "'"})
 
@@ -90,43 +88,12 @@ def _accented_suffix(folded: str) -> str:
 
 def exact_form(word: str) -> str:
     """A word as written, without its elision and folded, but not stemmed (l’État -> etat)."""
-    return fold(_ELISION.sub("", word))
+    return fold(ELISION.sub("", word))
 
 
 def is_stop_term(term: str) -> bool:
     """Whether an indexed term is a stop word's (or an elision's)."""
     return term.startswith(STOP_MARK)
-
-
-def words_at(text: str) -> Iterator[tuple[str, int, int]]:
-    """(word, start, end) of each word of ``text``, an elision a word of its own."""
-    if "'" not in text and "’" not in text:
-        for match in _WORD.finditer(text):
-            yield match.group(), match.start(), match.end()
-        return
-    for match in _WORD.finditer(text):
-        word, start = match.group(), match.start()
-        elided = _ELISION.match(word) if "'" in word or "’" in word else None
-        if elided:
-            cut = elided.end()
-            yield word[:cut], start, start + cut
-            word, start = word[cut:], start + cut
-        yield word, start, match.end()
-
-
-def word_list(text: str) -> list[str]:
-    """The words of ``text``, as ``words_at`` gives them, without their offsets (faster)."""
-    found = _WORD.findall(text)
-    if "'" not in text and "’" not in text:
-        return found
-    out: list[str] = []
-    for word in found:
-        elided = _ELISION.match(word) if "'" in word or "’" in word else None
-        if elided:
-            out += (word[:elided.end()], word[elided.end():])
-        else:
-            out.append(word)
-    return out
 
 
 class FrenchTokenizer(Tokenizer):
@@ -283,13 +250,13 @@ class FrenchAnalyzer(CompositeAnalyzer):
         """(term, start, end) of each word of ``text`` whose term is one of ``terms`` or starts
         with one of ``prefixes``, stop words left out: what ``self(text, chars=True)`` gives,
         filtered. Snippets call it on every hit, so each distinct word is looked up once,
-        and only the wanted ones are found again (``str.find``, kept where ``_WORD`` would
+        and only the wanted ones are found again (``str.find``, kept where ``WORD`` would
         match them whole): analysing every word was a third of a query's time."""
         spans: list[tuple[str, int, int]] = []
         for raw, found in self._wanted(text, terms, prefixes):
             at = text.find(raw)
             while at >= 0:
-                if _word_at(text, at, len(raw)):
+                if word_at(text, at, len(raw)):
                     spans += [(term, at + start, at + end) for start, end, term in found]
                 at = text.find(raw, at + 1)
         spans.sort(key=lambda span: span[1])
@@ -320,11 +287,11 @@ class FrenchAnalyzer(CompositeAnalyzer):
 
     def _wanted(self, text: str, terms: frozenset[str],
                 prefixes: tuple[str, ...]) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
-        """Each distinct ``_WORD`` match of ``text`` that holds a wanted word, with the
+        """Each distinct ``WORD`` match of ``text`` that holds a wanted word, with the
         (start, end, term) of its wanted words (two with an elision). Known words are found
         through the cache's forms of the wanted terms; only new words and words with an
         apostrophe are looked at one by one (a loop over every word was a quarter of a headline)."""
-        words, present = self.items[1].words, set(_WORD.findall(text))
+        words, present = self.items[1].words, distinct_words(text)
         known: dict[str, str] = {}
         if prefixes:  # a word* query: every distinct word's term is tested
             cache, unknown = words._cache, present
@@ -350,7 +317,7 @@ class FrenchAnalyzer(CompositeAnalyzer):
             yield raw, [(0, len(raw), term)]
 
     def _pieces(self, raw: str) -> tuple[tuple[int, int, str], ...]:
-        """(start, end, term) of the indexed words (not stop words) of one ``_WORD`` match:
+        """(start, end, term) of the indexed words (not stop words) of one ``WORD`` match:
         two with an elision. Kept for the matches with an apostrophe (``l'État``), which the
         word cache does not hold whole."""
         words, pieces, start = self.items[1].words, [], 0
@@ -364,20 +331,6 @@ class FrenchAnalyzer(CompositeAnalyzer):
                 words.joined.clear()
             words.joined[raw] = found
         return found
-
-
-_LETTER = re.compile(r"[^\W_]")
-_JOINED = re.compile(r"[^\W_]['’]")
-
-
-def _word_at(text: str, at: int, length: int) -> bool:
-    """Whether ``_WORD.finditer(text)`` has a match of ``length`` characters at ``at``: one
-    that no letter (nor a letter and an apostrophe, which joins words) precedes, and that
-    does not go on."""
-    if at and (_LETTER.match(text, at - 1) or (at > 1 and _JOINED.match(text, at - 2))):
-        return False
-    found = _WORD.match(text, at)
-    return found is not None and found.end() == at + length
 
 
 def french_analyzer() -> FrenchAnalyzer:
