@@ -186,6 +186,17 @@ def test_collapse_keys_are_read_once_per_segment_reader(grouped: NewsIndex) -> N
         assert segment_column(reader, HASH) == [b""] * reader.doc_count_all()  # a field without a column
 
 
+def test_an_article_alone_in_its_story_needs_no_collapsing(grouped: NewsIndex) -> None:
+    from newssearch.engine.collecting import story_numbers
+    from newssearch.schema import GROUP
+
+    with grouped._searchers.borrow() as searcher:
+        numbers = dict(zip((searcher.stored_fields(d)["id"] for d in range(searcher.doc_count_all())),
+                           story_numbers(searcher, GROUP).tolist()))
+    assert numbers["other"] == -1
+    assert numbers["afp"] == numbers["nord"] == numbers["ouest"] >= 0
+
+
 @pytest.fixture
 def many_versions(tmp_path: Path) -> NewsIndex:
     """Five stories of four versions each, every version newer than the one before it:

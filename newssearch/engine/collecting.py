@@ -66,7 +66,9 @@ def column_values(searcher: Any, field: str, docnums: Sequence[int]) -> list[Any
 
 def story_numbers(searcher: Any, field: str) -> Any:
     """Each document's story as a number (int64 array by top-level document number; -1: in
-    no story), cached while the searcher's reader lives."""
+    no story, or the only document of its story), cached while the searcher's reader lives.
+    Most stories have one article (every one of FreSaDa's): those need no collapsing, and
+    sorting every match by story was a sixth of an any-word query's matching."""
     by_field = _COLUMNS.setdefault(searcher.reader(), {})
     key = f"{field}#numbers"
     numbers = by_field.get(key)
@@ -74,6 +76,10 @@ def story_numbers(searcher: Any, field: str) -> Any:
         seen: dict[Any, int] = {}
         values = index_column(searcher, field)
         numbers = np.fromiter((seen.setdefault(v, len(seen)) if v else -1 for v in values), np.int64, len(values))
+        told = numbers >= 0
+        if told.any():
+            sizes = np.bincount(numbers[told])
+            numbers[told & (sizes[np.where(told, numbers, 0)] < 2)] = -1
         by_field[key] = numbers
     return numbers
 
