@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import query as wq
 
@@ -116,3 +117,16 @@ def test_an_index_changed_since_is_not_answered_from_kept_postings(tmp_path: Pat
     write_jsonl(tmp_path / "b.jsonl", [{"id": "b", "title": "", "body": "Deux chars Leopard, Leopard."}])
     ix.add([tmp_path / "b.jsonl"])
     assert [h.id for h in ix.search("Leopard")] == ["b", "a"]
+
+
+@pytest.mark.parametrize("ids, docnums, holding", [
+    ([1, 3, 5], [0, 1, 2, 5, 7], [1, 5]),
+    ([1, 3, 5], [6, 7], []),
+    ([], [0, 1], []),
+    ([2], [], []),
+    ([0, 9], [0, 9], [0, 9]),
+])
+def test_the_documents_holding_a_term_are_those_of_its_ids(ids: list[int], docnums: list[int], holding: list[int]) -> None:
+    from newssearch.engine.matching import _holding
+
+    assert _holding(np.array(ids, np.int64), docnums) == holding

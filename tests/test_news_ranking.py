@@ -79,13 +79,23 @@ def test_coordination_over_the_whole_article_favoured_the_long_page(news: NewsIn
                                                 pasted_coordination=2.0, lead=0.0, k1=1.2))[0] == "long"
 
 
-def test_positions_from_the_postings_are_the_analysers(news: NewsIndex) -> None:
-    from newssearch.engine import term_positions
+@pytest.mark.parametrize("kept", [False, True])
+def test_positions_from_the_postings_are_the_analysers(news: NewsIndex, kept: bool,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Kept: the words' documents decoded by a search first, which says whose blocks to read.
+    from newssearch.engine import matching, term_positions
     from newssearch.queries import parse_query
     from newssearch.schema import BODY
 
+    words = "festival théâtre Marseille bilan mer migrants demain"
+    if kept:
+        news.search(words)
+    else:
+        monkeypatch.setattr(matching, "kept_ids", lambda *args: None)
     with news._searchers.borrow() as searcher:
-        terms = parse_query(searcher.schema, "festival théâtre Marseille bilan mer migrants demain").terms
+        if kept:
+            assert all(matching.kept_ids(sub.reader(), BODY, b"festival") is not None for sub, _ in searcher.leaf_searchers())
+        terms = parse_query(searcher.schema, words).terms
         docnums = list(range(searcher.doc_count_all()))
         found = term_positions(searcher, BODY, terms, docnums)
         analyzer = searcher.schema[BODY].analyzer

@@ -24,7 +24,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .positions import decode_positions
-from .postings import Posting, arrays, length_array, postings
+from .postings import Posting, arrays, kept_ids, length_array, postings
 from .queries import GappedPhrase
 from .scoring import length_bytes, lucene_idf, norms
 
@@ -293,7 +293,9 @@ def term_positions(searcher: Any, fieldname: str, terms: Iterable[str],
     """(position, term) of each of ``terms`` in ``fieldname`` of each of ``docnums``, in
     position order, read from the postings: what analysing the stored text would find,
     without analysing it (the rerank of a headline read 50 articles' text per query). Only
-    the posting blocks that hold a wanted document are read (by their last id)."""
+    the posting blocks that may hold a wanted document are read (by their last id), and
+    only those that do when the term's document numbers are kept (``kept_ids``: the
+    first stage decoded them)."""
     field = searcher.schema[fieldname]
     found: dict[int, list[tuple[int, str]]] = {d: [] for d in docnums}
     wanted = sorted(found)
@@ -306,8 +308,20 @@ def term_positions(searcher: Any, fieldname: str, terms: Iterable[str],
             btext = field.to_bytes(term)
             if (fieldname, btext) not in reader:
                 continue
-            for docnum, (_, value) in postings(reader, fieldname, btext, field.format, local).items():
+            ids = kept_ids(reader, fieldname, btext)
+            holding = local if ids is None else _holding(ids, local)
+            for docnum, (_, value) in postings(reader, fieldname, btext, field.format, holding).items():
                 found[docnum + offset].extend((pos, term) for pos in decode_positions(value))
     for positions in found.values():
         positions.sort()
     return found
+
+
+def _holding(ids: Any, docnums: list[int]) -> list[int]:
+    """Those of ``docnums`` (ascending) that are in ``ids`` (a sorted array)."""
+    wanted = np.array(docnums, np.int64)
+    at = np.searchsorted(ids, wanted)
+    inside = at < len(ids)
+    inside[inside] = ids[at[inside]] == wanted[inside]
+    held: list[int] = wanted[inside].tolist()
+    return held

@@ -67,6 +67,16 @@ def arrays(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, An
     return found
 
 
+def kept_ids(reader: Any, fieldname: str, btext: bytes) -> Any:
+    """The document numbers of a term's postings in one segment when ``arrays`` keeps them
+    (None otherwise, and nothing is decoded): which documents hold the term, without
+    reading their blocks."""
+    with _LOCK:
+        token = _TOKENS.get(reader)
+        found = None if token is None else _DECODED.get((token, fieldname, btext))
+    return None if found is None else found[0]
+
+
 def _decode(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, Any]:
     blocks = _directory(reader, fieldname, btext, fmt)
     deltas, weights = [], []
