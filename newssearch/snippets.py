@@ -12,6 +12,7 @@ common ones).
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -56,8 +57,9 @@ class TermMatcher:
         self.weights = dict(weights or {})
 
     def weight(self, terms: Iterable[str]) -> float:
-        """The summed weight of ``terms`` (1 each unless weighted)."""
-        return sum(self.weights.get(term, 1.0) for term in terms)
+        """The summed weight of ``terms`` (1 each unless weighted), exactly rounded: the same
+        for the same terms in any order, so that equal sentences tie (the first is shown)."""
+        return math.fsum(self.weights.get(term, 1.0) for term in terms)
 
     def _term_of(self, word: str) -> str | None:
         if word in self.terms:
@@ -115,7 +117,7 @@ def _cover(text: str, sentences: list[Span], inside: list[list[_Match]], fragmen
     adds the most (weight of) query terms not yet shown, then has the most distinct terms,
     then the most matches, then comes first; a sentence already shown (the same words, as
     where an article repeats its lead) is not shown again."""
-    candidates: dict[int, tuple[bool, set[str]]] = {}
+    candidates: dict[int, tuple[bool, set[str], float]] = {}
     seen: set[str] = set()
     for index, found in enumerate(inside):
         # A repeated sentence scores as its first occurrence and would lose to it: only the
@@ -124,13 +126,14 @@ def _cover(text: str, sentences: list[Span], inside: list[list[_Match]], fragmen
         same = " ".join(text[slice(*sentences[index])].lower().split()) if found else ""
         if found and same not in seen:
             seen.add(same)
-            candidates[index] = (_is_prose(text, *sentences[index]), {m.term for m in found})
+            terms = {m.term for m in found}
+            candidates[index] = (_is_prose(text, *sentences[index]), terms, weight(terms))
     chosen: list[int] = []
     shown: set[str] = set()
     while len(chosen) < fragments:
         best, best_key = None, (False, 0.0, 0.0, 0)
-        for index, (prose, terms) in candidates.items():
-            key = (prose, weight(terms - shown), weight(terms), len(inside[index]))
+        for index, (prose, terms, full) in candidates.items():
+            key = (prose, weight(terms - shown) if shown & terms else full, full, len(inside[index]))
             if key > best_key:
                 best, best_key = index, key
         if best is None:

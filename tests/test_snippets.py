@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from newssearch.analysis import french_analyzer
 from newssearch.hits import term_matcher
 from newssearch.schema import build_schema
-from newssearch.snippets import best_snippets
+from newssearch.snippets import TermMatcher, best_snippets
 
 from .conftest import SEED
 
@@ -190,3 +190,11 @@ def test_an_article_repeating_one_sentence_is_read_once_per_fragment() -> None:
     snippets = best_snippets(text, m)
     assert [s.text for s in snippets] == ["Le char Leopard arrive en Ukraine.", "Ramstein accueille la réunion."]
     assert calls <= 2 * 3 * 3  # (two weights) x (fragments) x (distinct sentences with matches)
+
+
+def test_equal_terms_weigh_the_same_in_any_order() -> None:
+    # Summed in the order a set gives them, 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in the
+    # last bit, and two sentences with the same words did not tie: the later or the one
+    # with fewer matches could be shown first.
+    matcher = TermMatcher(lambda text: [], ["a", "b", "c"], weights={"a": 0.1, "b": 0.2, "c": 0.3})
+    assert matcher.weight(["a", "b", "c"]) == matcher.weight(["c", "b", "a"]) == 0.6
