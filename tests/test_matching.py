@@ -130,3 +130,32 @@ def test_the_documents_holding_a_term_are_those_of_its_ids(ids: list[int], docnu
     from newssearch.engine.matching import _holding
 
     assert _holding(np.array(ids, np.int64), docnums) == holding
+
+
+@pytest.mark.parametrize("ids, weights, narrow", [
+    ([1, 5, 9], [1.0, 2.0, 3.0], (np.int32, np.float32)),
+    ([1, 2**31], [1.0, 2.0], (np.int64, np.float32)),  # an id past int32
+    ([1, 5], [1.0, 0.1], (np.int32, np.float64)),  # a weight that float32 does not hold exactly
+    ([], [], (np.int64, np.float32)),
+])
+def test_kept_postings_take_half_the_room_where_that_loses_nothing(ids: list[int], weights: list[float],
+                                                                    narrow: tuple[type, type]) -> None:
+    from newssearch.engine.postings import _compact
+
+    kept = _compact(np.array(ids, np.int64), np.array(weights, np.float64))
+    assert (kept[0].dtype, kept[1].dtype) == narrow
+    assert kept[0].tolist() == ids and kept[1].tolist() == weights
+
+
+def test_kept_postings_are_given_back_as_decoded(segmented: NewsIndex) -> None:
+    from newssearch.engine import postings
+
+    with segmented._searchers.borrow() as searcher:
+        sub, _ = searcher.leaf_searchers()[0]
+        reader, field = sub.reader(), searcher.schema["body"]
+        btext = next(text for name, text in reader.all_terms() if name == "body")
+        first = postings.arrays(reader, "body", btext, field.format)
+        again = postings.arrays(reader, "body", btext, field.format)
+        assert postings.kept_ids(reader, "body", btext) is not None
+    assert [a.dtype for a in first] == [a.dtype for a in again] == [np.int64, np.float64]
+    assert [a.tolist() for a in first] == [a.tolist() for a in again]
