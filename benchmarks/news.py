@@ -402,8 +402,9 @@ def scale_lines(archive: ScaleArchive, runs: Sequence[ScaleRun]) -> list[str]:
              f"distinct archive headlines of {LONG_WORDS[0]}-{LONG_WORDS[1]} words (median "
              f"{sorted(lengths)[len(lengths) // 2] if lengths else 0}), as written, evenly spread over the archive",
              "errors: QueryErrors (+ other exceptions, newssearch); zero hits: short/long", "", *table(rows)]
-    lines += ["", "newssearch's slowest long queries:"]
-    lines += [f"  {seconds * 1000:.0f} ms  {query}" for seconds, query in ours.long.slowest]
+    for label, lat in (("short", ours.short), ("long", ours.long)):
+        lines += ["", f"newssearch's slowest {label} queries:"]
+        lines += [f"  {seconds * 1000:.0f} ms  {query}" for seconds, query in lat.slowest]
     return lines
 
 
