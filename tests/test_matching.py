@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 from newssearch import NewsIndex
@@ -52,8 +54,12 @@ def segmented(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
 @pytest.mark.parametrize("ranking", [Ranking(), Ranking(k1=2.0, b=0.9, title_b=0.3, title_boost=3.0),
                                      Ranking(lucene_idf=True)])
 @pytest.mark.parametrize("loose", [False, True])
+@pytest.mark.parametrize("many", [256, 1])  # 1: every phrase's candidates checked together (_sequences)
 def test_the_matches_and_scores_of_whooshs_matchers(segmented: NewsIndex, text: str, ranking: Ranking,
-                                                   loose: bool) -> None:
+                                                   loose: bool, many: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newssearch.engine import matching
+
+    monkeypatch.setattr(matching, "_MANY", many)
     with segmented._searchers.borrow() as searcher:
         assert len(searcher.leaf_searchers()) >= 2 and searcher.reader().has_deletions()
         parsed = parse_query(searcher.schema, text, ranking=ranking)
@@ -159,3 +165,22 @@ def test_kept_postings_are_given_back_as_decoded(segmented: NewsIndex) -> None:
         assert postings.kept_ids(reader, "body", btext) is not None
     assert [a.dtype for a in first] == [a.dtype for a in again] == [np.int64, np.float64]
     assert [a.tolist() for a in first] == [a.tolist() for a in again]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.lists(st.integers(0, 40), max_size=6), min_size=3, max_size=3), min_size=1, max_size=5),
+       st.lists(st.sampled_from([0, 1, 2]), min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(1, 3), st.integers(0, 2)), min_size=2, max_size=2))
+def test_phrase_candidates_checked_together_or_one_by_one_agree(docs: list[list[list[int]]], order: list[int],
+                                                                spans: list[tuple[int, int]]) -> None:
+    # docs[d][w]: the positions of word w in document d; the phrase is the words in ``order``
+    # (repeats allowed), each at one of the distances of ``spans`` after the one before it.
+    from newssearch.engine.matching import _in_sequence, _sequences
+    from newssearch.engine.positions import encode_positions
+
+    words = [f"w{w}" for w in order]
+    distances = [range(low, low + extra + 1) for low, extra in spans][:len(words) - 1]
+    kept = [d for d, positions in enumerate(docs) if all(positions[w] for w in order)]  # candidates hold every word
+    held = {f"w{w}": {d * 7: (1.0, encode_positions(sorted(set(docs[d][w])))) for d in kept} for w in set(order)}
+    one_by_one = [d * 7 for d in kept if _in_sequence([sorted(set(docs[d][w])) for w in order], distances)]
+    assert _sequences(held, words, [d * 7 for d in kept], distances) == one_by_one

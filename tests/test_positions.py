@@ -129,3 +129,20 @@ def test_columns_are_word_values_transposed(analyzer: str) -> None:
     assert expected and list(zip(*fmt.columns(text, chain))) == expected
     if analyzer == "french":  # stop words' terms are indexed with a frequency of 0
         assert dict((t, f) for t, f, _, _ in expected)["_le"] == 0
+
+
+@pytest.mark.parametrize("docs", [[], [[5]], [[0, 1, 2], [7], [3, 65535]], [[1], [2, 4, 8, 16]], [[9], list(range(200))]])
+def test_position_keys_are_each_documents_positions(docs: list[list[int]]) -> None:
+    from newssearch.engine.positions import position_keys
+
+    docnums = [3 * i + 1 for i in range(len(docs))]
+    keys = position_keys([encode_positions(p) for p in docs], docnums)
+    assert keys is not None
+    assert keys.tolist() == [(d << 32) | p for d, positions in zip(docnums, docs) for p in positions]
+
+
+@pytest.mark.parametrize("positions", [[1, 70_000], list(range(300))])  # 32-bit deltas; 254 positions or more
+def test_position_keys_leave_the_long_layouts_to_decode_positions(positions: list[int]) -> None:
+    from newssearch.engine.positions import position_keys
+
+    assert position_keys([encode_positions([4]), encode_positions(positions)], [1, 2]) is None

@@ -28,6 +28,7 @@ from itertools import accumulate
 from operator import sub
 from typing import Any
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher, W3PostingsWriter
 from whoosh.formats import Positions
 
@@ -79,6 +80,26 @@ def decode_positions(value: bytes) -> list[int]:
     if _SWAP:
         deltas.byteswap()
     return list(accumulate(deltas))
+
+
+def position_keys(values: list[bytes], docnums: list[int]) -> Any:
+    """``docnum << 32 | position`` for every position of each value (that of the posting of
+    ``docnums[i]``), ascending when the docnums are, decoded together with numpy; None when a
+    value has no position or the long layout (then decode them one by one)."""
+    if not values:
+        return np.zeros(0, np.int64)
+    buf = np.frombuffer(b"".join(values), np.uint8)
+    lengths = np.fromiter(map(len, values), np.int64, len(values))
+    starts = np.cumsum(lengths) - lengths
+    counts = buf[starts].astype(np.int64)
+    if not counts.all() or (counts >= _LONG_H).any():
+        return None
+    first = np.cumsum(counts) - counts  # where each value's deltas start among all of them
+    at = np.repeat(starts + 1 - 2 * first, counts) + 2 * np.arange(int(counts.sum()))
+    deltas = buf[at].astype(np.int64) | (buf[at + 1].astype(np.int64) << 8)
+    summed = np.cumsum(deltas)
+    positions = summed - np.repeat(summed[first] - deltas[first], counts)
+    return (np.repeat(np.array(docnums, np.int64), counts) << 32) | positions
 
 
 def count_positions(value: bytes) -> int:
