@@ -133,7 +133,7 @@ def _cover(text: str, sentences: list[Span], inside: list[list[_Match]], fragmen
     while len(chosen) < fragments:
         best, best_key = None, (False, 0.0, 0.0, 0)
         for index, (prose, terms, full) in candidates.items():
-            key = (prose, weight(terms - shown) if shown & terms else full, full, len(inside[index]))
+            key = (prose, full if shown.isdisjoint(terms) else weight(terms - shown), full, len(inside[index]))
             if key > best_key:
                 best, best_key = index, key
         if best is None:

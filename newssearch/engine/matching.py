@@ -349,7 +349,8 @@ def term_positions(searcher: Any, fieldname: str, terms: Iterable[str],
 
 
 def _holding(ids: Any, docnums: list[int]) -> list[int]:
-    """Those of ``docnums`` (ascending) that are in ``ids`` (a sorted array)."""
+    """Those of ``docnums`` (ascending) that are in ``ids`` (a sorted array): a search for
+    each of the few docnums, where ``np.intersect1d`` would sort all of a common word's ids."""
     wanted = np.array(docnums, np.int64)
     at = np.searchsorted(ids, wanted)
     inside = at < len(ids)
