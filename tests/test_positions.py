@@ -131,7 +131,9 @@ def test_columns_are_word_values_transposed(analyzer: str) -> None:
         assert dict((t, f) for t, f, _, _ in expected)["_le"] == 0
 
 
-@pytest.mark.parametrize("docs", [[], [[5]], [[0, 1, 2], [7], [3, 65535]], [[1], [2, 4, 8, 16]], [[9], list(range(200))]])
+@pytest.mark.parametrize("docs", [[], [[5]], [[0, 1, 2], [7], [3, 65535]], [[1], [2, 4, 8, 16]], [[9], list(range(200))],
+                                  # 254 positions or more: a 4-byte count, among short values
+                                  [[3], list(range(0, 600, 2)), [8, 9]], [list(range(254))], [list(range(70_000))]])
 def test_position_keys_are_each_documents_positions(docs: list[list[int]]) -> None:
     from newssearch.engine.positions import position_keys
 
@@ -141,8 +143,8 @@ def test_position_keys_are_each_documents_positions(docs: list[list[int]]) -> No
     assert keys.tolist() == [(d << 32) | p for d, positions in zip(docnums, docs) for p in positions]
 
 
-@pytest.mark.parametrize("positions", [[1, 70_000], list(range(300))])  # 32-bit deltas; 254 positions or more
-def test_position_keys_leave_the_long_layouts_to_decode_positions(positions: list[int]) -> None:
+@pytest.mark.parametrize("positions", [[1, 70_000], [5] + list(range(70_000, 70_300))])  # 32-bit deltas
+def test_position_keys_leave_32_bit_deltas_to_decode_positions(positions: list[int]) -> None:
     from newssearch.engine.positions import position_keys
 
     assert position_keys([encode_positions([4]), encode_positions(positions)], [1, 2]) is None

@@ -24,7 +24,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .positions import decode_positions, position_keys
-from .postings import Posting, arrays, kept_ids, length_array, postings
+from .postings import Posting, arrays, kept_ids, length_array, positions_of, postings
 from .queries import GappedPhrase
 from .scoring import length_bytes, lucene_idf, norms
 
@@ -233,6 +233,13 @@ def _phrase(searcher: Any, q: wq.Phrase, weighting: Any, within: Any = None) -> 
         if within is not None:
             candidates = np.intersect1d(candidates, within[(within >= offset) & (within < offset + reader.doc_count_all())]
                                         - offset, assume_unique=True)
+        if len(candidates) >= _MANY:
+            together = _phrase_arrays(reader, q.fieldname, btexts, ordered, field.format, candidates, words, distances)
+            if together is not None:
+                for docnum, weights in together.items():
+                    score = sum(scorers[w].score(weights[w], lengths[docnum]) for w in words)
+                    scores[docnum + offset] = score * boost if boost != 1.0 else score
+                continue
         candidates = candidates.tolist()
         held: dict[str, dict[int, Posting]] = {}
         for word in ordered:
@@ -251,7 +258,42 @@ def _phrase(searcher: Any, q: wq.Phrase, weighting: Any, within: Any = None) -> 
     return scores
 
 
-_MANY = 256  # candidates of a phrase checked together (_sequences) rather than one by one
+_MANY = 256  # candidates of a phrase checked together (_phrase_arrays) rather than one by one
+
+
+def _phrase_arrays(reader: Any, fieldname: str, btexts: dict[str, bytes], ordered: list[str], fmt: Any,
+                   candidates: Any, words: list[str], distances: list[range]) -> dict[int, dict[str, float]] | None:
+    """The documents among ``candidates`` (an ascending array, of one segment) holding the
+    phrase ``words`` at ``distances`` (as ``_in_sequence`` says), with the weight of each
+    word in each: the postings read and checked as arrays (``positions_of``), rarest word
+    first. None when some block has a layout ``positions_of`` leaves to ``postings``."""
+    found = {}
+    for word in ordered:
+        read = positions_of(reader, fieldname, btexts[word], fmt, candidates)
+        if read is None:
+            return None
+        found[word], candidates = read, read.ids
+        if not len(candidates):
+            return {}
+    ends = _follow({w: found[w].keys for w in found}, words, distances)
+    matched = np.unique(ends >> 32)
+    weights = {w: found[w].weights[np.searchsorted(found[w].ids, matched)].tolist() for w in found}
+    return {d: {w: weights[w][i] for w in found} for i, d in enumerate(matched.tolist())}
+
+
+def _follow(keys: dict[str, Any], words: list[str], distances: list[range]) -> Any:
+    """The keys (``docnum << 32 | position``) of the last word of each sequence of ``words``
+    in which each word follows the one before at one of ``distances[i]``."""
+    ends = keys[words[0]]
+    for allowed, word in zip(distances, words[1:]):
+        following, reached = keys[word], np.zeros(len(keys[word]), bool)
+        for distance in allowed:
+            if len(ends):
+                wanted = following - distance
+                at = np.minimum(np.searchsorted(ends, wanted), len(ends) - 1)
+                reached |= ends[at] == wanted
+        ends = following[reached]
+    return ends
 
 
 def _sequences(held: dict[str, dict[int, Posting]], words: list[str], docnums: list[int],
@@ -266,16 +308,7 @@ def _sequences(held: dict[str, dict[int, Posting]], words: list[str], docnums: l
         keys[word] = position_keys([held[word][d][1] for d in docnums], docnums)
         if keys[word] is None:
             return None
-    ends = keys[words[0]]
-    for allowed, word in zip(distances, words[1:]):
-        following, reached = keys[word], np.zeros(len(keys[word]), bool)
-        for distance in allowed:
-            if len(ends):
-                wanted = following - distance
-                at = np.minimum(np.searchsorted(ends, wanted), len(ends) - 1)
-                reached |= ends[at] == wanted
-        ends = following[reached]
-    found: list[int] = np.unique(ends >> 32).tolist()
+    found: list[int] = np.unique(_follow(keys, words, distances) >> 32).tolist()
     return found
 
 

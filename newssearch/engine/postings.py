@@ -21,7 +21,7 @@ import numpy as np
 
 from .deflate import decompress
 from .loading import restricted_load, restricted_loads
-from .positions import values_at
+from .positions import keys_at, value_starts, values_at
 from .scoring import length_bytes
 
 
@@ -259,3 +259,52 @@ def postings(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: list[
     if held:
         _resolve(data, held, found)
     return found
+
+
+class Positions(NamedTuple):
+    """A term's postings in some documents, as arrays: their numbers (ascending), weights,
+    and ``docnum << 32 | position`` for each position of each (ascending)."""
+
+    ids: Any
+    weights: Any
+    keys: Any
+
+
+def positions_of(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: Any) -> Positions | None:
+    """The postings of a term for those of ``docnums`` (an ascending int64 array, of one
+    segment) that have it, their positions decoded together: what ``postings`` gives a
+    phrase with thousands of candidates (``La Une`` at 100,000 articles), without a Python
+    step per posting. Each block is split into its values by its weights (a value holds
+    weight / field boost positions), checked against the head bytes. None when a block's
+    values are in another layout (Whoosh's, 32-bit deltas): then ``postings`` reads them."""
+    blocks = _directory(reader, fieldname, btext, fmt)
+    maxids = np.frombuffer(blocks.maxids, np.int64)
+    wanted = np.unique(np.searchsorted(maxids, docnums))
+    deltas: list[int] = []
+    weights: list[float] = []
+    sizes, values = [], []
+    for i in wanted[wanted < len(maxids)].tolist():
+        block_deltas, block_weights, block_values = blocks.read(i)
+        if not isinstance(block_values, bytes):
+            return None
+        n = len(block_deltas)
+        deltas.extend(block_deltas)
+        if block_weights is None or isinstance(block_weights, float):
+            weights.extend([1.0 if block_weights is None else block_weights] * n)
+        else:
+            weights.extend(block_weights)
+        sizes.append(n)
+        values.append(block_values)
+    ids = np.cumsum(np.array(deltas, np.int64))
+    if len(sizes) > 1:  # each block's first delta is its first document, not a delta
+        starts = np.cumsum(sizes[:-1])
+        ids -= np.repeat(np.concatenate(([0], ids[starts - 1])), sizes)
+    weight = np.array(weights, np.float64)
+    counts = np.rint(weight / (fmt.field_boost or 1.0)).astype(np.int64)
+    buf = np.frombuffer(b"".join(values), np.uint8)
+    deltas_at = value_starts(buf, counts)
+    if deltas_at is None:
+        return None
+    at = np.minimum(np.searchsorted(docnums, ids), max(len(docnums) - 1, 0))
+    held = np.flatnonzero(docnums[at] == ids) if len(docnums) else np.zeros(0, np.int64)
+    return Positions(ids[held], weight[held], keys_at(buf, deltas_at[held], counts[held], ids[held]))
