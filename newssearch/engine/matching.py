@@ -236,9 +236,13 @@ def _phrase(searcher: Any, q: wq.Phrase, weighting: Any, within: Any = None) -> 
         if len(candidates) >= _MANY:
             together = _phrase_arrays(reader, q.fieldname, btexts, ordered, field.format, candidates, words, distances)
             if together is not None:
-                for docnum, weights in together.items():
-                    score = sum(scorers[w].score(weights[w], lengths[docnum]) for w in words)
-                    scores[docnum + offset] = score * boost if boost != 1.0 else score
+                matched, weights = together
+                of_matched = length_array(reader, q.fieldname)[matched]
+                total = np.zeros(len(matched))
+                for w in words:  # summed in the words' order, as sum() does below
+                    bm25, tf = scorers[w], weights[w]
+                    total += bm25.idf * ((tf * bm25.k1_plus_1) / (tf + np.array(bm25.norms)[of_matched]))
+                scores.update(zip((matched + offset).tolist(), (total * boost if boost != 1.0 else total).tolist()))
                 continue
         candidates = candidates.tolist()
         held: dict[str, dict[int, Posting]] = {}
@@ -262,11 +266,12 @@ _MANY = 256  # candidates of a phrase checked together (_phrase_arrays) rather t
 
 
 def _phrase_arrays(reader: Any, fieldname: str, btexts: dict[str, bytes], ordered: list[str], fmt: Any,
-                   candidates: Any, words: list[str], distances: list[range]) -> dict[int, dict[str, float]] | None:
+                   candidates: Any, words: list[str], distances: list[range]) -> tuple[Any, dict[str, Any]] | None:
     """The documents among ``candidates`` (an ascending array, of one segment) holding the
-    phrase ``words`` at ``distances`` (as ``_in_sequence`` says), with the weight of each
-    word in each: the postings read and checked as arrays (``positions_of``), rarest word
-    first. None when some block has a layout ``positions_of`` leaves to ``postings``."""
+    phrase ``words`` at ``distances`` (as ``_in_sequence`` says), and the weight of each
+    word in each (arrays): the postings read and checked as arrays (``positions_of``),
+    rarest word first. None when some block has a layout ``positions_of`` leaves to
+    ``postings``."""
     found = {}
     for word in ordered:
         read = positions_of(reader, fieldname, btexts[word], fmt, candidates)
@@ -274,11 +279,10 @@ def _phrase_arrays(reader: Any, fieldname: str, btexts: dict[str, bytes], ordere
             return None
         found[word], candidates = read, read.ids
         if not len(candidates):
-            return {}
+            return candidates, {w: np.zeros(0) for w in words}
     ends = _follow({w: found[w].keys for w in found}, words, distances)
     matched = np.unique(ends >> 32)
-    weights = {w: found[w].weights[np.searchsorted(found[w].ids, matched)].tolist() for w in found}
-    return {d: {w: weights[w][i] for w in found} for i, d in enumerate(matched.tolist())}
+    return matched, {w: found[w].weights[np.searchsorted(found[w].ids, matched)] for w in found}
 
 
 def _follow(keys: dict[str, Any], words: list[str], distances: list[range]) -> Any:
