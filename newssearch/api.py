@@ -15,7 +15,6 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from importlib.metadata import version as package_version
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -204,7 +203,7 @@ class NewsIndex:
         return {"query": query, "filters": {k: str(v) for k, v in filters.items() if v not in (None, "")},
                 "index": str(self.path.resolve()), "index_format": INDEX_FORMAT_VERSION,
                 "index_updated": meta.get("updated"), "articles": len(self),
-                "newssearch": package_version("newssearch"),
+                "newssearch": _package_version(),
                 "exported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
     def article(self, article_id: str) -> Article:
@@ -258,3 +257,9 @@ def _request(request: SearchRequest | str, options: dict[str, Any]) -> SearchReq
     if isinstance(request, SearchRequest):
         return dataclasses.replace(request, **options) if options else request
     return SearchRequest(request, **options)
+
+
+def _package_version() -> str:
+    from importlib.metadata import version  # imported when asked: a tenth of a query's start-up
+
+    return version("newssearch")

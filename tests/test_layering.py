@@ -38,6 +38,18 @@ def test_cli_help_imports_neither_whoosh_nor_rich() -> None:
     assert run_python(code).splitlines()[-1] == "[]"
 
 
+def test_a_search_imports_nothing_that_only_writing_needs(tmp_path: Path) -> None:
+    # The merger's modules and importlib.metadata were a tenth of a command-line query's start-up.
+    from newssearch import NewsIndex
+
+    folder = tmp_path / "ix"
+    NewsIndex.open(folder, create=True).close()
+    code = (f"import sys\nfrom newssearch import NewsIndex\nix = NewsIndex.open({str(folder)!r})\n"
+            "ix.search('char Leopard')\nprint(sorted(m for m in ('newssearch.engine.compaction', 'newssearch.engine.merging', "
+            "'newssearch.engine.termmerge', 'importlib.metadata') if m in sys.modules))")
+    assert run_python(code) == "[]"
+
+
 # Which package modules each module may import (the layering of STYLE.md).
 ALLOWED = {
     "errors": set(),
