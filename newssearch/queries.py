@@ -35,6 +35,7 @@ from .config import DEFAULT_RANKING, MAX_QUERY_CHARS, Ranking
 from .errors import QueryError
 from .engine import CloseTerm, GappedPhrase, unscored
 from .filters import FILTER_FIELDS, Filters, extract_filters
+from .names import names_in, quote_excluded_stop_words
 from .schema import BODY, QUERY_FIELDS, TITLE
 
 _FIELD_SYNTAX = re.compile(r"(?<![\w\"])([^\W\d_][\w]*):(?=\S)")
@@ -248,7 +249,6 @@ _LOWER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _BARE_WORD = re.compile(r"(?<![\w:*'’-])[^\W\d_][\w'’-]*(?![\w:*])")
 _PLAIN_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
-_EXCLUDED_WORD = re.compile(r"(?<![\w\"])NOT\s+([^\W\d_][\w'’-]*)(?![\w:*~])")
 
 
 def is_question(text: str) -> bool:
@@ -297,25 +297,6 @@ def parse_query(schema: Schema, text: str, *, ranking: Ranking = DEFAULT_RANKING
             raise error from None
 
 
-def quote_excluded_stop_words(text: str, analyzer: Any) -> str:
-    """``NOT avions`` (or ``-avions``) with the excluded word quoted when ``analyzer`` makes a
-    stop word of it ("avions" is also "nous avions"): stop words are indexed with their
-    positions, so the quoted word excludes the articles that have it, as a name made of stop
-    words is found ("La Une"). Unquoted, the parser dropped it: the exclusion was ignored, or
-    alone under a filter the query became the phrase "not avions"."""
-    if not hasattr(analyzer, "terms"):
-        return text
-
-    def quoted(match: re.Match[str]) -> str:
-        terms = analyzer.terms(match.group(1))
-        return f'NOT "{match.group(1)}"' if terms and all(is_stop_term(t) for t in terms) else match.group()
-
-    parts = text.split('"')
-    for i in range(0, len(parts), 2):  # outside quotes
-        parts[i] = _EXCLUDED_WORD.sub(quoted, parts[i])
-    return '"'.join(parts)
-
-
 def _parse(schema: Schema, text: str, ranking: Ranking, question: bool, filtered: bool) -> ParsedQuery:
     cleaned, filters = extract_filters(clean_query(text))
     if ranking.question_words:
@@ -341,6 +322,9 @@ def _parse(schema: Schema, text: str, ranking: Ranking, question: bool, filtered
         q = _whoosh_parse(parser, f'"{words}"', text)  # only stop words: a name such as "La Une"
     if not _searchable(q):
         raise QueryError(f"The query {text!r} has no searchable words (only punctuation).")
+    if not question and len(plain_words(cleaned).split()) < ranking.pasted_words:  # keywords, not pasted text
+        names = [_whoosh_parse(parser, f'"{name}"', text) for name in names_in(cleaned, schema[BODY].analyzer)]
+        q = wq.AndMaybe(q, names[0] if len(names) == 1 else wq.Or(names)) if names else q  # names.py
     terms, prefixes, fuzzy = _positive_terms(q)
     tokens = [t.copy() for t in schema[BODY].analyzer(cleaned, keeporiginal=True, mode="query") if t.text in terms]
     return ParsedQuery(q, frozenset(terms), tuple(sorted(prefixes)), len(terms) + len(prefixes) + len(fuzzy),

@@ -133,7 +133,7 @@ def test_an_index_changed_since_is_not_answered_from_kept_postings(tmp_path: Pat
     ([0, 9], [0, 9], [0, 9]),
 ])
 def test_the_documents_holding_a_term_are_those_of_its_ids(ids: list[int], docnums: list[int], holding: list[int]) -> None:
-    from newssearch.engine.matching import _holding
+    from newssearch.engine.termpositions import _holding
 
     assert _holding(np.array(ids, np.int64), docnums) == holding
 

@@ -16,7 +16,7 @@ from .conftest import write_jsonl
 
 NAMES = [
     ("monde-journal", "Le Monde publie une enquête sur la dette", "Selon Le Monde, la dette atteint un record."),
-    ("monde-tour", "Le tour du monde en quatre-vingts jours", "Un voyage autour du monde, raconté par un marin."),
+    ("monde-tour", "Le tour du monde en quatre-vingts jours", "Un voyage autour du monde, du monde entier."),
     ("notre-dame", "Incendie à Notre-Dame de Paris", "La flèche de Notre-Dame s'est effondrée dans la soirée."),
     ("premiere-dame", "Le statut de la première dame", "La dame de l'Élysée n'a pas de statut ; notre pays hésite."),
     ("la-une", "À la Une ce matin", "La Une du journal annonce la réforme."),
@@ -30,6 +30,12 @@ NAMES = [
     ("jusqu-au-bout", "Jusqu'au bout de la nuit", "Ils ont négocié jusqu'au bout, sans accord."),
     ("bout", "Le bout du tunnel", "On voit enfin le bout du tunnel pour les salariés."),
     ("qui-a-tue", "Qui a tué le juge ?", "L'enquête cherche qui a tué le juge en 1975."),
+    ("grand-est", "Le Grand Est vote", "La région Grand Est a voté son budget."),
+    ("grand", "Un grand, grand vote", "Le plus grand vote de la région, à l'est de Paris."),
+    ("europe-est", "Élections en Europe de l'Est", "Les pays d'Europe de l'Est votent."),
+    ("europe", "L'Europe vote", "L'Europe de la défense est en débat en Europe."),
+    ("le-pen", "Le Pen et Macron", "Marine Le Pen affronte Emmanuel Macron."),
+    ("pen", "Macron : un pen-test pour Macron", "Un pen-test, un pen de plus : un stylo (pen) en main pour Macron."),
 ]
 
 
@@ -54,10 +60,72 @@ def names(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
     ('"jusqu\'au bout"', {"jusqu-au-bout"}),
     ("Jusqu'au bout", {"jusqu-au-bout", "bout"}),  # bare words: only "bout" is searched
     ('"qui a tué"', {"qui-a-tue"}),
-    ("Le Point", set()),  # searched as "point", which no article has
+    ("Le Point", set()),  # "point", which no article has
 ])
 def test_names_with_stop_words(names: NewsIndex, query: str, expected: set[str]) -> None:
     assert {hit.id for hit in names.search(query, limit=50, all_versions=True)} == expected
+
+
+@pytest.mark.parametrize("query, ranked", [
+    ("Grand Est", ["grand-est", "grand"]),  # the region first, then "grand" alone (or "à l'est")
+    ("Europe de l'Est", ["europe-est", "europe"]),
+    ("Le Pen", ["le-pen", "pen"]),
+    ("Macron Le Pen", ["le-pen", "pen"]),  # a word and a name
+    ("Le Monde", ["monde-journal", "monde-tour"]),  # "monde" alone put "du monde" first
+    ("L'Équipe", ["equipe-journal", "equipe-france"]),
+])
+def test_a_name_typed_with_its_capitals_ranks_the_articles_that_hold_it_first(names: NewsIndex, query: str,
+                                                                               ranked: list[str]) -> None:
+    assert [hit.id for hit in names.search(query, limit=50, all_versions=True)] == ranked
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Le Monde", ["Le Monde"]),
+    ("Marine Le Pen", ["Le Pen"]),
+    ("Macron Le Pen", ["Le Pen"]),  # a capitalised article opens a name, never closes one
+    ("Grand Est", ["Grand Est"]),
+    ("Région Grand Est", ["Grand Est"]),
+    ("Europe de l'Est", ["Europe de l'Est"]),
+    ("Côte d’Ivoire", ["Côte d’Ivoire"]),
+    ("Tour de France 2019", ["Tour de France"]),
+    ("L'Équipe", ["L'Équipe"]),
+    ("Le Monde, Le Point", ["Le Monde", "Le Point"]),
+    ("Le Havre AND Le Mans", ["Le Havre", "Le Mans"]),
+    ("NOT Le Pen", ["Le Pen"]),
+    ('"Le Monde" Le Point', ["Le Point"]),  # what is quoted already is left to the parser
+    # none: no capital on the named word, no stop word, query syntax, stop words alone
+    ("L'armée russe", []),
+    ("le monde", []),
+    ("Macron et Merkel", []),
+    ("pays de l'Est", []),
+    ("Emmanuel Macron", []),
+    ("La Une", []),
+    ("Qui a tué", []),
+    ("title:Le Monde", []),
+    ("Le Pen*", []),
+    ("Le Monde~", []),
+    ("(Le Monde)", []),
+    ("Val-de-Marne", []),
+])
+def test_names_are_told_by_their_capitals(text: str, found: list[str]) -> None:
+    from newssearch.analysis import french_analyzer
+    from newssearch.names import names_in
+
+    assert names_in(text, french_analyzer()) == found
+
+
+@pytest.mark.parametrize("query, names", [
+    ("Le Monde", True),
+    ("Marine Le Pen en campagne", True),
+    ("Qui est Marine Le Pen ?", False),  # a question keeps its words
+    ("Marine Le Pen affronte Emmanuel Macron au second tour", False),  # pasted text too
+])
+def test_only_keyword_queries_are_read_for_names(query: str, names: bool) -> None:
+    from whoosh import query as wq
+
+    parsed = parse_query(build_schema(), query)
+    phrases = [leaf for leaf in parsed.query.leaves() if isinstance(leaf, wq.Phrase)]
+    assert any("_le" in leaf.words for leaf in phrases) == names
 
 
 @pytest.mark.parametrize("query", ["La Une", "Qui", "Le Point", "La Croix", "Les Échos", "L'Équipe", "le la les",

@@ -83,7 +83,7 @@ def test_coordination_over_the_whole_article_favoured_the_long_page(news: NewsIn
 def test_positions_from_the_postings_are_the_analysers(news: NewsIndex, kept: bool,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # Kept: the words' documents decoded by a search first, which says whose blocks to read.
-    from newssearch.engine import matching, term_positions
+    from newssearch.engine import term_positions, termpositions
     from newssearch.queries import parse_query
     from newssearch.schema import BODY
 
@@ -91,10 +91,10 @@ def test_positions_from_the_postings_are_the_analysers(news: NewsIndex, kept: bo
     if kept:
         news.search(words)
     else:
-        monkeypatch.setattr(matching, "kept_ids", lambda *args: None)
+        monkeypatch.setattr(termpositions, "kept_ids", lambda *args: None)
     with news._searchers.borrow() as searcher:
         if kept:
-            assert all(matching.kept_ids(sub.reader(), BODY, b"festival") is not None for sub, _ in searcher.leaf_searchers())
+            assert all(termpositions.kept_ids(sub.reader(), BODY, b"festival") is not None for sub, _ in searcher.leaf_searchers())
         terms = parse_query(searcher.schema, words).terms
         docnums = list(range(searcher.doc_count_all()))
         found = term_positions(searcher, BODY, terms, docnums)

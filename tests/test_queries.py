@@ -72,7 +72,7 @@ def test_answer_type_words_are_dropped_from_questions_only(text: str, terms: set
 ])
 def test_excluded_stop_words_are_quoted(text: str, quoted: str) -> None:
     from newssearch.analysis import french_analyzer
-    from newssearch.queries import quote_excluded_stop_words
+    from newssearch.names import quote_excluded_stop_words
 
     assert quote_excluded_stop_words(text, french_analyzer()) == quoted
 

@@ -17,7 +17,8 @@ from whoosh.index import EmptyIndexError
 from .checking import counts, describe, problems, quick_problems, toc_file
 from .loading import UnsafePickleError
 from .collecting import Stories, collect, column_values, date_span, has_date, index_column, segment_column
-from .matching import match, term_positions, unscored
+from .matching import match, unscored
+from .termpositions import term_positions
 from .patching import PINNED_WHOOSH, WhooshVersionError, check_version, install
 from .queries import CloseTerm, GappedPhrase, close_terms
 from .positions import FrenchPositions

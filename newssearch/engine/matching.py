@@ -24,7 +24,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .positions import decode_positions, position_keys
-from .postings import Posting, arrays, kept_ids, length_array, positions_of, postings
+from .postings import Posting, arrays, length_array, positions_of, postings
 from .queries import GappedPhrase
 from .scoring import length_bytes, lucene_idf, norms
 
@@ -105,6 +105,9 @@ def _clause(searcher: Any, q: wq.Query, weighting: Any, within: Any = None) -> M
             if excluded:  # Whoosh scores a document that a NOT lets through 1.0 for it
                 found = Matches(found.docs, found.scores + len(excluded))
             return found
+    if type(q) is wq.AndMaybe:  # the required clause's matches, scored for the optional one too
+        required = _clause(searcher, q.a, weighting, within)
+        return _maybe(required, _clause(searcher, q.b, weighting, required.docs))
     if isinstance(q, wq.Or) and q.subqueries and not q.minmatch and not q.scale:
         return _union([_clause(searcher, c, weighting, within) for c in q.subqueries], searcher.doc_count_all())
     if type(q) is wq.Term:
@@ -112,6 +115,16 @@ def _clause(searcher: Any, q: wq.Query, weighting: Any, within: Any = None) -> M
     if type(q) in (wq.Phrase, GappedPhrase):
         return _matches(_phrase(searcher, q, weighting, within))
     return _matches(_whoosh(searcher, q, weighting))
+
+
+def _maybe(required: Matches, optional: Matches) -> Matches:
+    """``required`` with the scores of the documents ``optional`` also has added to theirs
+    (Whoosh's AndMaybe: the first clause's score, plus the second's where it matches)."""
+    if not len(optional) or not len(required):
+        return required
+    at = np.minimum(np.searchsorted(optional.docs, required.docs), len(optional) - 1)
+    held = optional.docs[at] == required.docs
+    return Matches(required.docs, np.where(held, required.scores + optional.scores[at], required.scores))
 
 
 def _has_phrase(q: wq.Query) -> bool:
@@ -354,43 +367,3 @@ def deleted_docs(searcher: Any) -> set[int]:
 def _live_docs(searcher: Any) -> Iterator[int]:
     for sub, offset in searcher.leaf_searchers():
         yield from (offset + d for d in sub.reader().all_doc_ids())
-
-
-def term_positions(searcher: Any, fieldname: str, terms: Iterable[str],
-                   docnums: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
-    """(position, term) of each of ``terms`` in ``fieldname`` of each of ``docnums``, in
-    position order, read from the postings: what analysing the stored text would find,
-    without analysing it (the rerank of a headline read 50 articles' text per query). Only
-    the posting blocks that may hold a wanted document are read (by their last id), and
-    only those that do when the term's document numbers are kept (``kept_ids``: the
-    first stage decoded them)."""
-    field = searcher.schema[fieldname]
-    found: dict[int, list[tuple[int, str]]] = {d: [] for d in docnums}
-    wanted = sorted(found)
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        local = [d - offset for d in wanted if offset <= d < offset + reader.doc_count_all()]
-        if not local:
-            continue
-        for term in terms:
-            btext = field.to_bytes(term)
-            if (fieldname, btext) not in reader:
-                continue
-            ids = kept_ids(reader, fieldname, btext)
-            holding = local if ids is None else _holding(ids, local)
-            for docnum, (_, value) in postings(reader, fieldname, btext, field.format, holding).items():
-                found[docnum + offset].extend((pos, term) for pos in decode_positions(value))
-    for positions in found.values():
-        positions.sort()
-    return found
-
-
-def _holding(ids: Any, docnums: list[int]) -> list[int]:
-    """Those of ``docnums`` (ascending) that are in ``ids`` (a sorted array): a search for
-    each of the few docnums, where ``np.intersect1d`` would sort all of a common word's ids."""
-    wanted = np.array(docnums, np.int64)
-    at = np.searchsorted(ids, wanted)
-    inside = at < len(ids)
-    inside[inside] = ids[at[inside]] == wanted[inside]
-    held: list[int] = wanted[inside].tolist()
-    return held
