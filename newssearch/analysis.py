@@ -42,16 +42,18 @@ _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "’
 
 # French stop words (the Snowball list, plus common elided forms), written with accents;
 # they are folded below exactly like the text is. Deliberately not Whoosh's list, which
-# also removes English words such as "us", "an", "on", "may".
+# also removes English words such as "us", "an", "on", "may". Not Snowball's "avions"
+# (news says "des avions" more than "nous avions": "avions de chasse" searched "chasse"),
+# nor "étés", "étée", "étées", which no verb is ("été" stays: "a été" is in most articles).
 _FRENCH_STOP_WORDS = """
 au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même
 mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton
-tu un une vos votre vous c d j l à m n s t y été étée étées étés étant étante étants étantes suis
+tu un une vos votre vous c d j l à m n s t y été étant étante étants étantes suis
 es est sommes êtes sont serai seras sera serons serez seront serais serait serions seriez
 seraient étais était étions étiez étaient fus fut fûmes fûtes furent sois soit soyons soyez
 soient fusse fusses fût fussions fussiez fussent ayant ayante ayantes ayants eu eue eues eus ai
 as avons avez ont aurai auras aura aurons aurez auront aurais aurait aurions auriez auraient
-avais avait avions aviez avaient eut eûmes eûtes eurent aie aies ait ayons ayez aient eusse
+avais avait aviez avaient eut eûmes eûtes eurent aie aies ait ayons ayez aient eusse
 eusses eût eussions eussiez eussent ceci cela celà cet cette ici ils les leurs quel quels quelle
 quelles sans soi où là dès
 """

@@ -16,7 +16,7 @@ In ``Macron Le Pen`` the name is "Le Pen"; ``L'armée`` or ``le monde`` (no capi
 second word) hold none. Only keyword queries are read so: a question or pasted text keeps
 its words alone (the first word of a sentence has a capital too).
 
-Also here: an excluded stop word (``NOT avions``) is quoted, so that it excludes.
+Also here: an excluded stop word (``NOT été``) is quoted, so that it excludes.
 """
 
 from __future__ import annotations
@@ -59,11 +59,11 @@ def names_in(text: str, analyzer: Any) -> list[str]:
 
 
 def quote_excluded_stop_words(text: str, analyzer: Any) -> str:
-    """``NOT avions`` (or ``-avions``) with the excluded word quoted when ``analyzer`` makes a
-    stop word of it ("avions" is also "nous avions"): stop words are indexed with their
-    positions, so the quoted word excludes the articles that have it, as a name made of stop
-    words is found ("La Une"). Unquoted, the parser dropped it: the exclusion was ignored, or
-    alone under a filter the query became the phrase "not avions"."""
+    """``NOT été`` (or ``-été``) with the excluded word quoted when ``analyzer`` makes a stop
+    word of it ("été" is also "a été"): stop words are indexed with their positions, so the
+    quoted word excludes the articles that have it, as a name made of stop words is found
+    ("La Une"). Unquoted, the parser dropped it: the exclusion was ignored, or alone under a
+    filter the query became the phrase "not été"."""
     if not hasattr(analyzer, "terms"):
         return text
 
