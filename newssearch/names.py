@@ -63,20 +63,38 @@ def quote_excluded_stop_words(text: str, analyzer: Any) -> str:
     word of it ("été" is also "a été"): stop words are indexed with their positions, so the
     quoted word excludes the articles that have it, as a name made of stop words is found
     ("La Une"). Unquoted, the parser dropped it: the exclusion was ignored, or alone under a
-    filter the query became the phrase "not été"."""
+    filter the query became the phrase "not été". An excluded word that starts a name is
+    quoted with the name: ``Macron NOT Le Pen`` excluded every article with "le"."""
     if not hasattr(analyzer, "terms"):
         return text
-
-    def quoted(match: re.Match[str]) -> str:
-        return f'NOT "{match.group(1)}"' if _stop_word(analyzer, match.group(1)) else match.group()
-
     parts = text.split('"')
     for i in range(0, len(parts), 2):  # outside quotes
-        parts[i] = _EXCLUDED_WORD.sub(quoted, parts[i])
+        parts[i] = _quote_excluded(parts[i], analyzer)
     return '"'.join(parts)
 
 
+def _quote_excluded(text: str, analyzer: Any) -> str:
+    out, done = [], 0
+    for match in _EXCLUDED_WORD.finditer(text):
+        if match.start() < done:  # inside a name quoted already
+            continue
+        start = match.start(1)
+        name = next((end for begin, end in _spans(text[start:], analyzer) if begin == 0), None)
+        if name is not None:
+            out += [text[done:match.start()], f'NOT "{text[start:start + name]}"']
+            done = start + name
+        elif _stop_word(analyzer, match.group(1)):
+            out += [text[done:match.start()], f'NOT "{match.group(1)}"']
+            done = match.end()
+    return "".join(out) + text[done:]
+
+
 def _names(text: str, analyzer: Any) -> list[str]:
+    return [text[start:end] for start, end in _spans(text, analyzer)]
+
+
+def _spans(text: str, analyzer: Any) -> list[tuple[int, int]]:
+    """(start, end) of each name of ``text``."""
     words = _words(text, analyzer)
     spans = sorted(span for k in range(len(words)) if (span := _name_at(words, k)) is not None)
     merged: list[list[int]] = []
@@ -85,7 +103,7 @@ def _names(text: str, analyzer: Any) -> list[str]:
             merged[-1][1] = max(merged[-1][1], last)
         else:
             merged.append([first, last])
-    return [text[words[first].start:words[last].end] for first, last in merged]
+    return [(words[first].start, words[last].end) for first, last in merged]
 
 
 def _words(text: str, analyzer: Any) -> list[_Word]:

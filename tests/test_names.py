@@ -35,6 +35,7 @@ NAMES = [
     ("europe-est", "Élections en Europe de l'Est", "Les pays d'Europe de l'Est votent."),
     ("europe", "L'Europe vote", "L'Europe de la défense est en débat en Europe."),
     ("le-pen", "Le Pen et Macron", "Marine Le Pen affronte Emmanuel Macron."),
+    ("macron", "Macron à Berlin", "Le président Macron rencontre le chancelier."),
     ("pen", "Macron : un pen-test pour Macron", "Un pen-test, un pen de plus : un stylo (pen) en main pour Macron."),
 ]
 
@@ -61,6 +62,8 @@ def names(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
     ("Jusqu'au bout", {"jusqu-au-bout", "bout"}),  # bare words: only "bout" is searched
     ('"qui a tué"', {"qui-a-tue"}),
     ("Le Point", set()),  # "point", which no article has
+    ("Macron NOT Le Pen", {"macron", "pen"}),  # the name excluded, not every article with "le"
+    ("Macron -Le Pen", {"macron", "pen"}),
 ])
 def test_names_with_stop_words(names: NewsIndex, query: str, expected: set[str]) -> None:
     assert {hit.id for hit in names.search(query, limit=50, all_versions=True)} == expected

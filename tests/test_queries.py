@@ -64,6 +64,11 @@ def test_answer_type_words_are_dropped_from_questions_only(text: str, terms: set
     ("chars NOT sommes", 'chars NOT "sommes"'),  # "sommes" is also "nous sommes": a stop word
     ("source:AFP NOT Sommes", 'source:AFP NOT "Sommes"'),
     ("chars NOT avions", "chars NOT avions"),  # no stop word since "avions de chasse" searched "chasse"
+    ("Macron NOT Le Pen", 'Macron NOT "Le Pen"'),  # a name: excluded whole (it excluded every "le")
+    ("NOT Grand Est chars", 'NOT "Grand Est" chars'),
+    ("NOT Charles de Gaulle", 'NOT "Charles de Gaulle"'),
+    ("NOT Le monde", 'NOT "Le" monde'),  # no name: the stop word alone, as typed
+    ("NOT été NOT Le Pen", 'NOT "été" NOT "Le Pen"'),
     ("chars NOT été", 'chars NOT "été"'),
     ("chars NOT avion", "chars NOT avion"),  # a word that is no stop word stays as written
     ('chars NOT "avions"', 'chars NOT "avions"'),  # already quoted
