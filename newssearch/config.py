@@ -62,6 +62,11 @@ class Ranking:
     - ``semantic``: on an index built with article vectors (``--semantic``), the reranked
       score becomes ``(1 - semantic) * score / best score + semantic * cosine`` between
       the query's and the article's sentence vectors (semantic.py); 0 turns it off.
+    - ``names``: a keyword query's names typed with their capitals (``Grand Est``, ``Le
+      Pen``; names.py) also match as phrases, their scores times ``names``, added to the
+      words' score: the articles holding them rank first, the others still match; 0 turns
+      it off. At 1, "Grand débat" pages with "grand" twice in their title stayed ahead of
+      the region's news for ``Grand Est``.
     """
 
     title_boost: float = 1.5
@@ -89,6 +94,7 @@ class Ranking:
     semantic: float = 0.75
     lead: float = 1.0
     lead_words: int = 40
+    names: float = 3.0
 
 
 DEFAULT_RANKING: Final = Ranking()

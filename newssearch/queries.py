@@ -322,14 +322,22 @@ def _parse(schema: Schema, text: str, ranking: Ranking, question: bool, filtered
         q = _whoosh_parse(parser, f'"{words}"', text)  # only stop words: a name such as "La Une"
     if not _searchable(q):
         raise QueryError(f"The query {text!r} has no searchable words (only punctuation).")
-    if not question and len(plain_words(cleaned).split()) < ranking.pasted_words:  # keywords, not pasted text
-        names = [_whoosh_parse(parser, f'"{name}"', text) for name in names_in(cleaned, schema[BODY].analyzer)]
-        q = wq.AndMaybe(q, names[0] if len(names) == 1 else wq.Or(names)) if names else q  # names.py
+    if ranking.names and not question and len(plain_words(cleaned).split()) < ranking.pasted_words:  # keywords
+        q = _with_names(q, [_whoosh_parse(parser, f'"{name}"', text) for name in names_in(cleaned, schema[BODY].analyzer)],
+                        ranking.names)
     terms, prefixes, fuzzy = _positive_terms(q)
     tokens = [t.copy() for t in schema[BODY].analyzer(cleaned, keeporiginal=True, mode="query") if t.text in terms]
     return ParsedQuery(q, frozenset(terms), tuple(sorted(prefixes)), len(terms) + len(prefixes) + len(fuzzy),
                        frozenset(exact_form(t.original) for t in tokens), tuple(t.text for t in tokens),
                        question, loosened(q, ranking.pasted_words), filters, tuple(sorted(fuzzy)))
+
+
+def _with_names(q: wq.Query, names: list[wq.Query], boost: float) -> wq.Query:
+    """``q`` ANDMAYBE the ``names`` (parsed phrases), their phrases' scores times ``boost``."""
+    for name in names:
+        for leaf in name.leaves() if not name.is_leaf() else [name]:
+            leaf.boost *= boost
+    return wq.AndMaybe(q, names[0] if len(names) == 1 else wq.Or(names)) if names else q
 
 
 def _whoosh_parse(parser: Any, cleaned: str, text: str) -> wq.Query:

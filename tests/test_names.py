@@ -32,6 +32,7 @@ NAMES = [
     ("qui-a-tue", "Qui a tué le juge ?", "L'enquête cherche qui a tué le juge en 1975."),
     ("grand-est", "Le Grand Est vote", "La région Grand Est a voté son budget."),
     ("grand", "Un grand, grand vote", "Le plus grand vote de la région, à l'est de Paris."),
+    ("grand-debat", "Grand débat : le grand oral, grand absent", "Le grand débat national."),
     ("europe-est", "Élections en Europe de l'Est", "Les pays d'Europe de l'Est votent."),
     ("europe", "L'Europe vote", "L'Europe de la défense est en débat en Europe."),
     ("le-pen", "Le Pen et Macron", "Marine Le Pen affronte Emmanuel Macron."),
@@ -70,7 +71,7 @@ def test_names_with_stop_words(names: NewsIndex, query: str, expected: set[str])
 
 
 @pytest.mark.parametrize("query, ranked", [
-    ("Grand Est", ["grand-est", "grand"]),  # the region first, then "grand" alone (or "à l'est")
+    ("Grand Est", ["grand-est", "grand-debat", "grand"]),  # the region first, then "grand" alone (or "à l'est")
     ("Europe de l'Est", ["europe-est", "europe"]),
     ("Le Pen", ["le-pen", "pen"]),
     ("Macron Le Pen", ["le-pen", "pen"]),  # a word and a name
@@ -115,6 +116,15 @@ def test_names_are_told_by_their_capitals(text: str, found: list[str]) -> None:
     from newssearch.names import names_in
 
     assert names_in(text, french_analyzer()) == found
+
+
+def test_names_can_be_turned_off() -> None:
+    from whoosh import query as wq
+
+    from newssearch.config import Ranking
+
+    assert isinstance(parse_query(build_schema(), "Grand Est").query, wq.AndMaybe)
+    assert not isinstance(parse_query(build_schema(), "Grand Est", ranking=Ranking(names=0.0)).query, wq.AndMaybe)
 
 
 @pytest.mark.parametrize("query, names", [
