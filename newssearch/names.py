@@ -137,13 +137,13 @@ def _name_at(words: list[_Word], k: int) -> tuple[int, int] | None:
     if word.capital and word.article:
         return (k, k + 1) if named(k + 1) else None
     if word.article:  # lowercase articles between two capitalised words
-        first = k
-        while first > 0 and words[first - 1].run == word.run and words[first - 1].article \
-                and not words[first - 1].capital:
+        def lowercase_article(i: int) -> bool:
+            return 0 <= i < len(words) and words[i].run == word.run and words[i].article and not words[i].capital
+
+        first, last = k, k
+        while lowercase_article(first - 1):
             first -= 1
-        last = k
-        while last + 1 < len(words) and words[last + 1].run == word.run and words[last + 1].article \
-                and not words[last + 1].capital:
+        while lowercase_article(last + 1):
             last += 1
         after = last + 1
         closing = after < len(words) and words[after].run == word.run and words[after].capital

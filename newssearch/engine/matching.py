@@ -170,6 +170,10 @@ class _Bm25(NamedTuple):
     def score(self, tf: float, length: int) -> float:
         return self.idf * ((tf * self.k1_plus_1) / (tf + self.norms[length]))
 
+    def scores(self, tf: Any, lengths: Any) -> Any:
+        """``score`` on arrays: the same arithmetic, each ``tf`` with its length byte."""
+        return self.idf * ((tf * self.k1_plus_1) / (tf + np.array(self.norms)[lengths]))
+
 
 def _bm25(searcher: Any, fieldname: str, text: str, weighting: Any) -> _Bm25 | None:
     """The BM25F parameters of a term as Whoosh's scorer has them (None: not our weighting)."""
@@ -196,7 +200,6 @@ def _term(searcher: Any, q: wq.Term, weighting: Any) -> Matches:
     leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers() if (q.fieldname, btext) in sub.reader()]
     if not leaves:
         return _EMPTY
-    table = np.array(bm25.norms)
     docs, scores = [], []
     for sub, offset in leaves:
         reader = sub.reader()
@@ -207,7 +210,7 @@ def _term(searcher: Any, q: wq.Term, weighting: Any) -> Matches:
             scores.append(found.scores)
             continue
         ids, tf = arrays(reader, q.fieldname, btext, field.format)
-        score = bm25.idf * ((tf * bm25.k1_plus_1) / (tf + table[lengths[ids]]))
+        score = bm25.scores(tf, lengths[ids])
         docs.append(ids + offset)
         scores.append(score * q.boost if q.boost != 1.0 else score)
     return Matches(np.concatenate(docs), np.concatenate(scores)) if len(docs) > 1 else Matches(docs[0], scores[0])
@@ -253,8 +256,7 @@ def _phrase(searcher: Any, q: wq.Phrase, weighting: Any, within: Any = None) -> 
                 of_matched = length_array(reader, q.fieldname)[matched]
                 total = np.zeros(len(matched))
                 for w in words:  # summed in the words' order, as sum() does below
-                    bm25, tf = scorers[w], weights[w]
-                    total += bm25.idf * ((tf * bm25.k1_plus_1) / (tf + np.array(bm25.norms)[of_matched]))
+                    total += scorers[w].scores(weights[w], of_matched)
                 scores.update(zip((matched + offset).tolist(), (total * boost if boost != 1.0 else total).tolist()))
                 continue
         candidates = candidates.tolist()

@@ -100,7 +100,7 @@ def position_keys(values: list[bytes], docnums: list[int]) -> Any:
     long = np.flatnonzero(heads == _LONG_H)
     if len(long):  # the 4-byte count after the head byte, deltas after it
         counts = heads.copy()
-        counts[long] = sum(buf[starts[long] + 1 + k].astype(np.int64) << (8 * k) for k in range(4))
+        counts[long] = _long_counts(buf, starts[long])
         deltas_at = deltas_at.copy()
         deltas_at[long] += 4
     if not counts.all():
@@ -122,10 +122,14 @@ def value_starts(buf: Any, counts: Any) -> Any:
         return None
     if not (buf[starts] == np.where(long, _LONG_H, counts)).all():
         return None
-    if long.any() and not (sum(buf[starts[long] + 1 + k].astype(np.int64) << (8 * k) for k in range(4))
-                           == counts[long]).all():
+    if long.any() and not (_long_counts(buf, starts[long]) == counts[long]).all():
         return None
     return starts + heads
+
+
+def _long_counts(buf: Any, at: Any) -> Any:
+    """The 4-byte little-endian counts after the head bytes at ``at`` (the long layouts)."""
+    return sum(buf[at + 1 + k].astype(np.int64) << (8 * k) for k in range(4))
 
 
 def keys_at(buf: Any, deltas_at: Any, counts: Any, docnums: Any) -> Any:

@@ -101,10 +101,16 @@ def _decode(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, A
             found = np.array(block_deltas, np.int64), _weight_array(block_weights, len(block_deltas))
         deltas.append(found[0])
         weights.append(found[1])
+    return _joined(deltas, weights, np.frombuffer(blocks.maxids, np.int64))
+
+
+def _joined(deltas: list[Any], weights: list[Any], maxids: Any) -> tuple[Any, Any]:
+    """(document numbers, weights) of consecutive blocks read, from each block's id deltas
+    and weights (arrays) and the blocks' last documents (``maxids``: the ones read, in order)."""
     ids = np.concatenate(deltas) if deltas else np.zeros(0, np.int64)
     if len(deltas) > 1:  # each block's first delta is its first document: make it a delta
         starts = np.cumsum([len(d) for d in deltas[:-1]])
-        ids[starts] -= np.frombuffer(blocks.maxids, np.int64)[:-1]
+        ids[starts] -= maxids[:len(deltas) - 1]
     return np.cumsum(ids), (np.concatenate(weights) if weights else np.zeros(0, np.float64))
 
 
@@ -280,26 +286,16 @@ def positions_of(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: A
     blocks = _directory(reader, fieldname, btext, fmt)
     maxids = np.frombuffer(blocks.maxids, np.int64)
     wanted = np.unique(np.searchsorted(maxids, docnums))
-    deltas: list[int] = []
-    weights: list[float] = []
-    sizes, values = [], []
-    for i in wanted[wanted < len(maxids)].tolist():
+    wanted = wanted[wanted < len(maxids)]
+    deltas, weights, values = [], [], []
+    for i in wanted.tolist():
         block_deltas, block_weights, block_values = blocks.read(i)
         if not isinstance(block_values, bytes):
             return None
-        n = len(block_deltas)
-        deltas.extend(block_deltas)
-        if block_weights is None or isinstance(block_weights, float):
-            weights.extend([1.0 if block_weights is None else block_weights] * n)
-        else:
-            weights.extend(block_weights)
-        sizes.append(n)
+        deltas.append(np.array(block_deltas, np.int64))
+        weights.append(_weight_array(block_weights, len(block_deltas)))
         values.append(block_values)
-    ids = np.cumsum(np.array(deltas, np.int64))
-    if len(sizes) > 1:  # each block's first delta is its first document, not a delta
-        starts = np.cumsum(sizes[:-1])
-        ids -= np.repeat(np.concatenate(([0], ids[starts - 1])), sizes)
-    weight = np.array(weights, np.float64)
+    ids, weight = _joined(deltas, weights, maxids[wanted])  # the blocks read, whose maxids
     counts = np.rint(weight / (fmt.field_boost or 1.0)).astype(np.int64)
     buf = np.frombuffer(b"".join(values), np.uint8)
     deltas_at = value_starts(buf, counts)
