@@ -125,6 +125,34 @@ def test_an_index_changed_since_is_not_answered_from_kept_postings(tmp_path: Pat
     assert [h.id for h in ix.search("Leopard")] == ["b", "a"]
 
 
+
+@pytest.mark.parametrize("budget", [0, 2000, 10**9])
+def test_kept_blocks_give_the_same_positions_whatever_the_budget(segmented: NewsIndex, budget: int,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # The rerank's reads (term_positions) go through the kept blocks: asked twice, in both
+    # orders, they give what the analyser finds in the stored text, and the room they take
+    # is counted.
+    from collections import OrderedDict
+
+    from newssearch.engine import postings, term_positions, termpositions
+    from newssearch.schema import BODY
+
+    monkeypatch.setattr(postings, "BLOCK_BYTES", budget)
+    monkeypatch.setattr(postings, "_BLOCKS", OrderedDict())
+    monkeypatch.setattr(postings, "_BLOCKS_SIZE", [0])
+    monkeypatch.setattr(termpositions, "kept_ids", lambda *args: None)  # every block that may hold one is read
+    with segmented._searchers.borrow() as searcher:
+        analyzer = searcher.schema[BODY].analyzer
+        docnums = list(searcher.document_numbers())
+        terms = {t for d in docnums for t in analyzer.terms(searcher.stored_fields(d)[BODY]) if not t.startswith("_")}
+        expected = {d: [(pos, t) for pos, t in enumerate(analyzer.terms(searcher.stored_fields(d)[BODY])) if t in terms]
+                    for d in docnums}
+        for order in (docnums, docnums[::-1], docnums[::3]):
+            found = term_positions(searcher, BODY, terms, order)
+            assert found == {d: expected[d] for d in order}
+    assert postings._BLOCKS_SIZE[0] == sum(size for _, _, size in postings._BLOCKS.values()) <= budget
+    assert bool(postings._BLOCKS) == (budget > 0)
+
 @pytest.mark.parametrize("ids, docnums, holding", [
     ([1, 3, 5], [0, 1, 2, 5, 7], [1, 5]),
     ([1, 3, 5], [6, 7], []),
