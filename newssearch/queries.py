@@ -1,13 +1,11 @@
-"""Query parsing: Whoosh syntax, read through the French chain, with French-safe defaults.
-
-What differs from a stock Whoosh ``MultifieldParser``:
+"""Query parsing: Whoosh syntax (the parser of syntax.py), read through the French chain,
+with French-safe defaults:
 - malformed input (unbalanced quotes or parentheses, an unknown ``field:``) is an error,
   not silently "repaired" into a different query;
-- ``?`` is punctuation (French questions end with one), ``*`` is the only wildcard;
-  ``'`` is an apostrophe, never a quote;
-- phrases keep the position gaps that stop words leave: ``"envoi de chars"`` matches
-  "envoi de chars" but not "envoi chars", and ``États-Unis`` is the phrase "etat unis";
-- ``date:``/``published:`` ranges accept ``<``, ``>`` and natural forms.
+- ``source:`` and ``date:``/``published:`` are filters (filters.py); date ranges accept
+  ``<``, ``>`` and natural forms;
+- questions lose their question words, and names typed with their capitals add their
+  phrase (names.py).
 """
 
 from __future__ import annotations
@@ -18,112 +16,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.qparser import (
-    AndGroup,
-    FuzzyTermPlugin,
-    MultifieldPlugin,
-    PhrasePlugin,
-    QueryParser,
-    SingleQuotePlugin,
-    TextNode,
-    WildcardPlugin,
-)
 from whoosh.fields import Schema
 
 from .analysis import analyse, exact_form, fold, is_stop_term
 from .config import DEFAULT_RANKING, MAX_QUERY_CHARS, Ranking
 from .errors import QueryError
-from .engine import CloseTerm, GappedPhrase, unscored
+from .engine import unscored
 from .filters import FILTER_FIELDS, Filters, extract_filters
 from .names import names_in, quote_excluded_stop_words
 from .schema import BODY, QUERY_FIELDS, TITLE
+from .syntax import WordsAnd, make_parser
 
 _FIELD_SYNTAX = re.compile(r"(?<![\w\"])([^\W\d_][\w]*):(?=\S)")
 _COLON_AS_PUNCTUATION = re.compile(r"(\w):(?=\s|$)")
 _MINUS_AS_NOT = re.compile(r"(^|[\s(])-(?=[\w\"(])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def _analysed(parser: Any, fieldname: str, text: str, *, bare: bool) -> tuple[list[str], list[int]]:
-    """The terms of ``text`` and their positions, stop words included. A ``bare`` word (not
-    in a phrase) loses its elision (``l'armée`` is ``armée``), and a stop word alone goes."""
-    field = parser.schema[fieldname]
-    tokens = [(t.text, t.pos, t.original) for t in field.tokenize(text, mode="query", positions=True,
-                                                                   removestops=False, keeporiginal=True)]
-    if bare:
-        while tokens and is_stop_term(tokens[0][0]) and tokens[0][2][-1:] in ("'", "’"):  # an elision
-            tokens.pop(0)
-        if len(tokens) == 1 and is_stop_term(tokens[0][0]):
-            tokens = []
-    return [term for term, _, _ in tokens], [pos for _, pos, _ in tokens]
-
-
-class _GappedPhraseNode(PhrasePlugin.PhraseNode):
-    def query(self, parser: Any) -> wq.Query:
-        fieldname = self.fieldname or parser.fieldname
-        if fieldname not in parser.schema or not parser.schema[fieldname].analyzer:
-            return super().query(parser)
-        words, positions = _analysed(parser, fieldname, self.text, bare=False)
-        return GappedPhrase(fieldname, words, positions, slop=self.slop, boost=self.boost)
-
-
-class _GappedPhraseTagger(PhrasePlugin.PhraseTagger):
-    def create(self, parser: Any, match: Any) -> _GappedPhraseNode:
-        slop = match.group("slop")
-        return _GappedPhraseNode(match.group("text"), match.start("text"), int(slop) if slop else 1)
-
-
-class _PhrasePlugin(PhrasePlugin):
-    """Quoted phrases that keep the position gaps of stop words."""
-
-    def taggers(self, parser: Any) -> list[tuple[Any, int]]:
-        return [(_GappedPhraseTagger(self.expr), 0)]
-
-
-class _FuzzyPlugin(FuzzyTermPlugin):
-    """``word~`` / ``word~2``: the terms within one or two edits of the word's analysed
-    (folded, stemmed) form, whose first two letters are the word's (``word~2/1``: first one)."""
-
-    class FuzzyTermNode(FuzzyTermPlugin.FuzzyTermNode):
-        qclass = CloseTerm
-
-        def query(self, parser: Any) -> Any:
-            q = TextNode.query(self, parser)
-            if isinstance(q, wq.FuzzyTerm):
-                q.maxdist, q.prefixlength = min(self.maxdist, 2), self.prefixlength or 2
-            return q
-
-
-class _StarOnlyWildcardPlugin(WildcardPlugin):
-    """``*`` is a wildcard; ``?`` is left as punctuation."""
-
-    qmarks = ""
-    expr = r"(?P<text>[*])"
-
-
-class FrenchQueryParser(QueryParser):
-    """MultifieldParser whose hyphenated words are phrases, stop words included
-    (``Notre-Dame``, ``Val-de-Marne``)."""
-
-    def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0,
-                   tokenize: bool = True, removestops: bool = True) -> Any:
-        field = self.schema[fieldname] if self.schema and fieldname in self.schema else None
-        if field is None or not tokenize or field.self_parsing() or not field.analyzer:
-            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        words, positions = _analysed(self, fieldname, text, bare=True)
-        if not words:
-            return None
-        if len(words) == 1:
-            return termclass(fieldname, words[0], boost=boost)
-        return GappedPhrase(fieldname, words, positions, boost=boost)
-
-
-class WordsAnd(wq.And):
-    """Words written side by side: all required, or any of them (``loosened``)."""
-
-
-class _WordsGroup(AndGroup):
-    qclass = WordsAnd
 
 
 def loosened(q: wq.Query, quotation: int = 0) -> wq.Query:
@@ -184,18 +91,6 @@ class ParsedQuery:
                  for leaf in _positive_leaves(self.query)
                  if isinstance(leaf, wq.Phrase) and leaf.slop <= 1 and any(map(is_stop_term, leaf.words))}
         return tuple(sorted(found))
-
-
-def make_parser(schema: Schema, *, title_boost: float = 2.0) -> FrenchQueryParser:
-    parser = FrenchQueryParser(None, schema, group=_WordsGroup)
-    parser.add_plugin(MultifieldPlugin([TITLE, BODY], fieldboosts={TITLE: title_boost, BODY: 1.0}))
-    parser.remove_plugin_class(SingleQuotePlugin)
-    parser.remove_plugin_class(WildcardPlugin)
-    parser.remove_plugin_class(PhrasePlugin)
-    parser.add_plugin(_StarOnlyWildcardPlugin())
-    parser.add_plugin(_PhrasePlugin())
-    parser.add_plugin(_FuzzyPlugin())
-    return parser
 
 
 _DANGLING_OPERATOR = re.compile(r"^(?:(?:AND|OR)\s+)+|(?:\s+(?:AND|OR|NOT))+$")  # no word on one side

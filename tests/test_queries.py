@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newssearch.queries import is_question, parse_query, plain_words
 from newssearch.schema import build_schema
@@ -115,3 +118,39 @@ def test_avions_is_a_word_of_news(tmp_path: Path) -> None:
                      {"id": "avion", "title": "Transport", "body": "Un avion de ligne a atterri."}])
     assert [hit.id for hit in ix.search("avions de chasse")] == ["jets"]
     assert sorted(hit.id for hit in ix.search("avion")) == ["avion", "jets"]  # one word, both numbers
+
+
+# Whoosh's tagging tries each tagger at each character; text that holds only words and
+# whitespace is tagged in one pass (syntax.FrenchQueryParser.tag), into the same nodes.
+TAGGED = ["Innovation numérique et changement climatique... voici la douche du futur",
+          "Les petits voyages de l'eau: un village en Inde", "  Notre-Dame \t de\u00a0Paris  ", "ANDRÉ et NOTaire",
+          "Le « Monde » d’aujourd’hui ?", "", " ", "x AND y", "NOT Gbagbo", "a OR", "title:char", '"La Une"',
+          "Medvedv~", "Medved*", "(char)", "char^2", "[a TO b]", "{a TO b}", "a ANDMAYBE b", "REQUIRE x"]
+
+
+def _tagged(group: Any) -> list[tuple[str, int, int]]:
+    return [(repr(node), node.startchar, node.endchar) for node in group]
+
+
+@pytest.mark.parametrize("text", TAGGED)
+def test_plain_text_is_tagged_as_whoosh_tags_it(text: str) -> None:
+    from whoosh.qparser import QueryParser
+
+    from newssearch.syntax import make_parser
+
+    parser = make_parser(SCHEMA)
+    assert _tagged(parser.tag(text)) == _tagged(QueryParser.tag(parser, text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "é", "É", "l'", "’", "-", "?", ".", ",", "AND", "OR", "NOT", "ANDNOT",
+                                 "REQUIRE", "TO", " ", "  ", "\t", "\u00a0", ":", "*", "(", ")", "[", "]", "{", "}",
+                                 "^", "~", '"', "2"]), max_size=12))
+def test_any_text_is_tagged_as_whoosh_tags_it(pieces: list[str]) -> None:
+    from whoosh.qparser import QueryParser
+
+    from newssearch.syntax import make_parser
+
+    parser = make_parser(SCHEMA)
+    text = "".join(pieces)
+    assert _tagged(parser.tag(text)) == _tagged(QueryParser.tag(parser, text))
