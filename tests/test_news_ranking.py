@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newssearch import NewsIndex
 from newssearch.config import Ranking
@@ -189,3 +191,40 @@ def test_a_pasted_headline_prefers_the_article_that_opens_with_its_story(tmp_pat
 
     question = "Pourquoi le port de Dakar est-il bloqué par une grève des dockers sénégalais ?"
     assert scored(question) == scored(question, lead=0.0)
+
+
+def _pair_share_by_every_two(found: list[tuple[int, str]], ordered: tuple[str, ...], gap: int) -> float:
+    """pair_share as first written: every two places of each pair compared."""
+    pairs = {(a, b) for a, b in zip(ordered, ordered[1:]) if a != b}
+    at: dict[str, list[int]] = {}
+    for pos, term in found:
+        at.setdefault(term, []).append(pos)
+    hits = sum(1 for a, b in pairs if any(0 < pb - pa <= gap for pa in at.get(a, ()) for pb in at.get(b, ())))
+    return hits / len(pairs) if pairs else 0.0
+
+
+@pytest.mark.parametrize("found, ordered, share", [
+    ([(0, "char"), (1, "leopard")], ("char", "leopard"), 1.0),
+    ([(0, "leopard"), (1, "char")], ("char", "leopard"), 0.0),  # the other order
+    ([(0, "char"), (4, "leopard")], ("char", "leopard"), 0.0),  # too far apart
+    ([(0, "char"), (3, "leopard")], ("char", "leopard"), 1.0),  # two stop words between
+    ([(0, "char"), (9, "leopard"), (10, "char"), (12, "leopard")], ("char", "leopard", "ukrain"), 0.5),
+    ([(0, "char"), (1, "char")], ("char", "char"), 0.0),  # a word repeated is no pair
+    ([], ("char", "leopard"), 0.0),
+])
+def test_pairs_are_the_querys_words_in_order_and_near(found: list[tuple[int, str]], ordered: tuple[str, ...],
+                                                      share: float) -> None:
+    from newssearch.reranking import pair_share
+
+    assert pair_share(found, ordered) == share
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.sampled_from("abcd")), max_size=30,
+                unique_by=lambda found: found[0]).map(sorted),
+       st.lists(st.sampled_from("abcde"), max_size=6).map(tuple), st.integers(1, 4))
+def test_pairs_are_found_as_comparing_every_two_places_finds_them(found: list[tuple[int, str]], ordered: tuple[str, ...],
+                                                                  gap: int) -> None:
+    from newssearch.reranking import pair_share
+
+    assert pair_share(found, ordered, gap) == _pair_share_by_every_two(found, ordered, gap)
