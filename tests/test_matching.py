@@ -125,7 +125,6 @@ def test_an_index_changed_since_is_not_answered_from_kept_postings(tmp_path: Pat
     assert [h.id for h in ix.search("Leopard")] == ["b", "a"]
 
 
-
 @pytest.mark.parametrize("budget", [0, 2000, 10**9])
 def test_kept_blocks_give_the_same_positions_whatever_the_budget(segmented: NewsIndex, budget: int,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:

@@ -268,13 +268,14 @@ def postings(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: list[
 
 
 BLOCK_BYTES = 32 * 2**20  # decoded blocks kept for the next queries (the most recently used)
+_BLOCK_OVERHEAD = 300  # the bytes of a kept block's key, tuple and arrays, beyond their items
 _BLOCKS: OrderedDict[tuple[object, str, bytes, int], tuple[array[int], Any, int]] = OrderedDict()
 _BLOCKS_SIZE = [0]
 
 
 def _block(reader: Any, fieldname: str, btext: bytes, blocks: _Directory, i: int) -> tuple[array[int], Any]:
-    """Block ``i``'s document numbers and its (id deltas, weights, values), kept for the
-    next queries up to about BLOCK_BYTES (the most recently used): the rerank of a headline
+    """Block ``i``'s document numbers and its (None, weights, values), kept for the next
+    queries up to about BLOCK_BYTES (the most recently used): the rerank of a headline
     reads, for each of its words, the blocks that hold its 50 best articles, and three reads
     in four were of a block read for an earlier headline (600 FreSaDa headlines)."""
     with _LOCK:
@@ -296,9 +297,6 @@ def _block(reader: Any, fieldname: str, btext: bytes, blocks: _Directory, i: int
             while _BLOCKS_SIZE[0] > BLOCK_BYTES:
                 _BLOCKS_SIZE[0] -= _BLOCKS.popitem(last=False)[1][2]
     return ids, data
-
-
-_BLOCK_OVERHEAD = 300  # the bytes of a kept block's key, tuple and arrays, beyond their items
 
 
 class Positions(NamedTuple):
