@@ -52,11 +52,15 @@ def term_matcher(schema: Any, terms: Iterable[str], prefixes: Iterable[str] = ()
     analyzer = schema[BODY].analyzer
     terms, prefixes = frozenset(terms), tuple(prefixes)
     if hasattr(analyzer, "spans_of"):  # the French chain: only the query's words are located
+        stop = analyzer.is_stop_term
+
         def spans(text: str) -> Iterable[tuple[str, int, int]]:
             found: list[tuple[str, int, int]] = analyzer.spans_of(text, terms, prefixes)
-            if phrases:
+            present = {term for term, _, _ in found}  # a phrase whose indexed words are not all here is not here
+            held = [phrase for phrase in phrases if all(term in present for _, term in phrase if not stop(term))]
+            if held:
                 seen = {(start, end) for _, start, end in found}
-                found += [span for span in analyzer.phrase_spans(text, phrases) if span[1:] not in seen]
+                found += [span for span in analyzer.phrase_spans(text, held) if span[1:] not in seen]
                 found.sort(key=lambda span: span[1])
             return found
     else:  # another analyzer: through its Token objects

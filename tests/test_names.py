@@ -179,6 +179,9 @@ def test_a_phrase_with_stop_words_is_lit_up_whole(names: NewsIndex, query: str, 
     ("Dans l'une des affaires, à la une du journal.", "La Une", ["la", "une"]),
     ("Le tour du monde, le monde entier.", '"Le Monde"', ["le", "monde"]),
     ("Rien de tout cela.", "La Une", []),
+    ("Lisez L'Équipe, puis l'équipe de France et L’ÉQUIPE.", '"L\'Équipe"', ["L'", "Équipe", "l'", "équipe", "L’", "ÉQUIPE"]),
+    ("À la une : Notre-Dame. La Une, encore.", 'Notre-Dame "La Une"', ["la", "une", "Notre", "Dame", "La", "Une"]),
+    ("Y a-t-il un pilote ? Il y a, t-il.", "Y a-t-il un pilote", ["a", "t", "il", "a", "t", "il"]),
 ])
 def test_phrase_spans_are_where_the_phrase_is(text: str, query: str, lit: list[str]) -> None:
     from newssearch.analysis import french_analyzer
@@ -196,3 +199,19 @@ def test_stop_words_leave_the_scores_alone(tmp_path: Path) -> None:
         ix.add([tmp_path / "a.jsonl"], group=False)
         scores = {hit.id: hit.score for hit in ix.search("retraites réforme", all_versions=True)}
     assert scores["plain"] == scores["padded"]
+
+
+def test_a_phrase_is_looked_for_only_where_its_indexed_words_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Looking for a phrase analyses every word of the text; a text that lacks one of the
+    # phrase's indexed words (Dame) cannot hold it, and its snippet does not pay for it.
+    from newssearch.analysis import FrenchAnalyzer
+    from newssearch.hits import term_matcher
+
+    looked: list[str] = []
+    real = FrenchAnalyzer.phrase_spans
+    monkeypatch.setattr(FrenchAnalyzer, "phrase_spans", lambda self, text, phrases: looked.append(text) or real(self, text, phrases))
+    schema = build_schema()
+    parsed = parse_query(schema, "Notre-Dame Paris")
+    matcher = term_matcher(schema, parsed.terms, phrases=parsed.stop_phrases)
+    assert matcher.spans("Notre pays, Paris.") == ((12, 17),) and looked == []
+    assert matcher.spans("Notre-Dame de Paris.") == ((0, 5), (6, 10), (14, 19)) and looked == ["Notre-Dame de Paris."]
