@@ -33,6 +33,7 @@ from .analysis import is_stop_term
 from .engine import CloseTerm, GappedPhrase
 from .schema import BODY, TITLE
 
+
 def _analysed(parser: Any, fieldname: str, text: str, *, bare: bool) -> tuple[list[str], list[int]]:
     """The terms of ``text`` and their positions, stop words included. A ``bare`` word (not
     in a phrase) loses its elision (``l'armée`` is ``armée``), and a stop word alone goes."""
@@ -144,6 +145,8 @@ class _WordsGroup(AndGroup):
 
 
 def make_parser(schema: Schema, *, title_boost: float = 2.0) -> FrenchQueryParser:
+    # A plugin added here whose tagger matches other characters or words must add them to
+    # _SYNTAX (test_queries compares FrenchQueryParser.tag with Whoosh's own tagging).
     parser = FrenchQueryParser(None, schema, group=_WordsGroup)
     parser.add_plugin(MultifieldPlugin([TITLE, BODY], fieldboosts={TITLE: title_boost, BODY: 1.0}))
     parser.remove_plugin_class(SingleQuotePlugin)
