@@ -101,18 +101,16 @@ def test_kept_postings_give_the_same_matches_whatever_the_budget(segmented: News
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from newssearch.engine import postings as matching
 
-    from collections import OrderedDict
-
     monkeypatch.setattr(matching, "DECODED_BYTES", budget)
-    monkeypatch.setattr(matching, "_DECODED", OrderedDict())
-    monkeypatch.setattr(matching, "_DECODED_SIZE", [0])
+    monkeypatch.setattr(matching, "_DECODED", matching._Kept())
     with segmented._searchers.borrow() as searcher:
         queries = [parse_query(searcher.schema, text).loose for text in QUERIES]
         first = [match(searcher, q, weighting=weighting()) for q in queries]
         again = [match(searcher, q, weighting=weighting()) for q in reversed(queries)]
     assert again[::-1] == first
-    assert matching._DECODED_SIZE[0] == sum(i.nbytes + w.nbytes for i, w in matching._DECODED.values()) <= budget
-    assert bool(matching._DECODED) == (budget > 0)
+    kept = matching._DECODED
+    assert kept.size == sum(i.nbytes + w.nbytes for (i, w), _ in kept.items.values()) <= budget
+    assert bool(kept.items) == (budget > 0)
 
 
 def test_an_index_changed_since_is_not_answered_from_kept_postings(tmp_path: Path) -> None:
@@ -131,14 +129,11 @@ def test_kept_blocks_give_the_same_positions_whatever_the_budget(segmented: News
     # The rerank's reads (term_positions) go through the kept blocks: asked twice, in both
     # orders, they give what the analyser finds in the stored text, and the room they take
     # is counted.
-    from collections import OrderedDict
-
     from newssearch.engine import postings, term_positions, termpositions
     from newssearch.schema import BODY
 
     monkeypatch.setattr(postings, "BLOCK_BYTES", budget)
-    monkeypatch.setattr(postings, "_BLOCKS", OrderedDict())
-    monkeypatch.setattr(postings, "_BLOCKS_SIZE", [0])
+    monkeypatch.setattr(postings, "_BLOCKS", postings._Kept())
     monkeypatch.setattr(termpositions, "kept_ids", lambda *args: None)  # every block that may hold one is read
     with segmented._searchers.borrow() as searcher:
         analyzer = searcher.schema[BODY].analyzer
@@ -149,8 +144,8 @@ def test_kept_blocks_give_the_same_positions_whatever_the_budget(segmented: News
         for order in (docnums, docnums[::-1], docnums[::3]):
             found = term_positions(searcher, BODY, terms, order)
             assert found == {d: expected[d] for d in order}
-    assert postings._BLOCKS_SIZE[0] == sum(size for _, _, size in postings._BLOCKS.values()) <= budget
-    assert bool(postings._BLOCKS) == (budget > 0)
+    assert postings._BLOCKS.size == sum(size for _, size in postings._BLOCKS.items.values()) <= budget
+    assert bool(postings._BLOCKS.items) == (budget > 0)
 
 @pytest.mark.parametrize("ids, docnums, holding", [
     ([1, 3, 5], [0, 1, 2, 5, 7], [1, 5]),

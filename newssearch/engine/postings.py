@@ -38,9 +38,38 @@ def length_array(reader: Any, fieldname: str) -> Any:
     return by_field[fieldname]
 
 
+class _Kept:
+    """Values kept for the next queries, each with its size in bytes, the least recently
+    used dropped first to stay within a budget: the decoded postings of ``arrays`` and the
+    blocks of ``postings``. Used under _LOCK."""
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self.size = 0
+
+    def get(self, key: Any, *, use: bool = True) -> Any:
+        """The value kept under ``key`` (None: none), made the most recently used unless
+        ``use`` is false."""
+        found = self.items.get(key)
+        if found is None:
+            return None
+        if use:
+            self.items.move_to_end(key)
+        return found[0]
+
+    def put(self, key: Any, value: Any, size: int, budget: int) -> None:
+        """Keep ``value`` of ``size`` bytes under ``key`` (unless kept already), then drop
+        the least recently used until ``budget`` bytes hold the rest."""
+        if key in self.items:
+            return
+        self.items[key] = (value, size)
+        self.size += size
+        while self.size > budget:
+            self.size -= self.items.popitem(last=False)[1][1]
+
+
 DECODED_BYTES = 128 * 2**20  # decoded postings kept for the next queries (the most recently used)
-_DECODED: OrderedDict[tuple[object, str, bytes], tuple[Any, Any]] = OrderedDict()
-_DECODED_SIZE = [0]
+_DECODED = _Kept()
 _TOKENS: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
 
 
@@ -55,20 +84,14 @@ def arrays(reader: Any, fieldname: str, btext: bytes, fmt: Any) -> tuple[Any, An
     with _LOCK:
         key = (_TOKENS.setdefault(reader, object()), fieldname, btext)
         found = _DECODED.get(key)
-        if found is not None:
-            _DECODED.move_to_end(key)
     if found is not None:
         return found[0].astype(np.int64), found[1].astype(np.float64)
     found = _decode(reader, fieldname, btext, fmt)
     kept = _compact(*found)
     size = kept[0].nbytes + kept[1].nbytes
-    with _LOCK:
-        if size <= DECODED_BYTES // 4 and key not in _DECODED:
-            _DECODED[key] = kept
-            _DECODED_SIZE[0] += size
-            while _DECODED_SIZE[0] > DECODED_BYTES:
-                ids, weights = _DECODED.popitem(last=False)[1]
-                _DECODED_SIZE[0] -= ids.nbytes + weights.nbytes
+    if size <= DECODED_BYTES // 4:
+        with _LOCK:
+            _DECODED.put(key, kept, size, DECODED_BYTES)
     return found
 
 
@@ -87,7 +110,7 @@ def kept_ids(reader: Any, fieldname: str, btext: bytes) -> Any:
     reading their blocks."""
     with _LOCK:
         token = _TOKENS.get(reader)
-        found = None if token is None else _DECODED.get((token, fieldname, btext))
+        found = None if token is None else _DECODED.get((token, fieldname, btext), use=False)
     return None if found is None else found[0]
 
 
@@ -269,8 +292,7 @@ def postings(reader: Any, fieldname: str, btext: bytes, fmt: Any, docnums: list[
 
 BLOCK_BYTES = 32 * 2**20  # decoded blocks kept for the next queries (the most recently used)
 _BLOCK_OVERHEAD = 300  # the bytes of a kept block's key, tuple and arrays, beyond their items
-_BLOCKS: OrderedDict[tuple[object, str, bytes, int], tuple[array[int], Any, int]] = OrderedDict()
-_BLOCKS_SIZE = [0]
+_BLOCKS = _Kept()
 
 
 def _block(reader: Any, fieldname: str, btext: bytes, blocks: _Directory, i: int) -> tuple[array[int], Any]:
@@ -281,9 +303,8 @@ def _block(reader: Any, fieldname: str, btext: bytes, blocks: _Directory, i: int
     with _LOCK:
         key = (_TOKENS.setdefault(reader, object()), fieldname, btext, i)
         found = _BLOCKS.get(key)
-        if found is not None:
-            _BLOCKS.move_to_end(key)
-            return found[0], found[1]
+    if found is not None:
+        return found[0], found[1]
     deltas, weights, values = blocks.read(i)
     ids = array("q", accumulate(deltas))  # kept compact: as a list and tuples, ten times the bytes read
     if isinstance(weights, tuple):
@@ -291,11 +312,7 @@ def _block(reader: Any, fieldname: str, btext: bytes, blocks: _Directory, i: int
     data = (None, weights, values)
     size = _BLOCK_OVERHEAD + 16 * len(ids) + (len(values) if isinstance(values, bytes) else 100 * len(ids))
     with _LOCK:
-        if key not in _BLOCKS:
-            _BLOCKS[key] = (ids, data, size)
-            _BLOCKS_SIZE[0] += size
-            while _BLOCKS_SIZE[0] > BLOCK_BYTES:
-                _BLOCKS_SIZE[0] -= _BLOCKS.popitem(last=False)[1][2]
+        _BLOCKS.put(key, (ids, data), size, BLOCK_BYTES)
     return ids, data
 
 
